@@ -1,0 +1,62 @@
+import { ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { UnauthorizedError } from '../errors/domain-error';
+import { IS_PUBLIC } from './access.decorator';
+import type { Principal } from './principal';
+import type { AuthenticatedRequest } from './request-context';
+
+/**
+ * First of the three global guards (authentication → rate limit → authorization).
+ * It verifies the bearer JWT but does not reject: a failure is recorded on the request, so
+ * the rate limiter can count the caller by IP before `AuthorizationGuard` answers 401.
+ */
+@Injectable()
+export class AuthenticationGuard extends AuthGuard('jwt') {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) {
+      return true;
+    }
+    return (await super.canActivate(context)) as boolean;
+  }
+
+  override handleRequest<T = Principal>(
+    err: unknown,
+    user: T | false,
+    info: unknown,
+    context: ExecutionContext,
+  ): T {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (user && !err) return user;
+    request.authFailure = failureReason(err ?? info, request);
+    return null as T;
+  }
+}
+
+/** Short, specific reasons for the 401 body. */
+export function failureReason(error: unknown, request: AuthenticatedRequest): string {
+  if (error instanceof UnauthorizedError) return error.reason;
+  const { name, message } = (error ?? {}) as { name?: string; message?: string };
+  if (name === 'TokenExpiredError') return 'JWT is expired';
+  if (name === 'NotBeforeError') return 'JWT is not yet valid';
+  if (message === 'No auth token') {
+    const header = request.headers.authorization;
+    if (header === undefined || header === '') return 'JWT is missing';
+    return 'Authorization header must be "Bearer <JWT>"';
+  }
+  switch (message) {
+    case 'invalid signature':
+      return 'JWT signature is invalid';
+    case 'invalid algorithm':
+    case 'jwt signature is required':
+      return 'JWT algorithm is not allowed';
+    default:
+      if (message?.startsWith('jwt audience invalid')) return 'JWT audience is invalid';
+      if (message?.startsWith('jwt issuer invalid')) return 'JWT issuer is invalid';
+      return 'JWT is malformed';
+  }
+}

@@ -1,0 +1,38 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ForbiddenError, UnauthorizedError } from '../errors/domain-error';
+import { ACCESS_REQUIREMENT, IS_PUBLIC, type AccessRequirement } from './access.decorator';
+import type { AuthenticatedRequest } from './request-context';
+
+/**
+ * Last of the three global guards. Deny by default: a route that is neither `@Public()` nor
+ * declares `@RequireAccess(...)` is refused to everyone.
+ */
+@Injectable()
+export class AuthorizationGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const principal = request.user;
+    if (!principal) throw new UnauthorizedError(request.authFailure ?? 'JWT is missing');
+
+    const requirement = this.reflector.getAllAndOverride<AccessRequirement | undefined>(ACCESS_REQUIREMENT, targets);
+    if (!requirement) throw new ForbiddenError(['This route declares no access requirement, so it is closed.']);
+
+    const missing: string[] = [];
+    if (!principal.authorities.has(requirement.authority)) {
+      missing.push(`The token lacks the required user level (authority) ${requirement.authority}.`);
+    }
+    if (!requirement.anyScope.some((scope) => principal.scopes.has(scope))) {
+      missing.push(`The token lacks a required scope: one of ${requirement.anyScope.join(', ')}.`);
+    }
+    if (requirement.userToken && !principal.identityId) {
+      missing.push('This operation requires a user token (one with identity_id); application tokens cannot use it.');
+    }
+    if (missing.length > 0) throw new ForbiddenError(missing);
+    return true;
+  }
+}

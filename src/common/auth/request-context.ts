@@ -1,0 +1,9 @@
+import type { FastifyRequest } from 'fastify';
+import type { Principal } from './principal';
+
+/** What the guards attach to a request. */
+export interface AuthenticatedRequest extends FastifyRequest {
+  user?: Principal | null;
+  /** Why authentication failed; reported as 401 once the rate limiter has counted the request. */
+  authFailure?: string;
+}

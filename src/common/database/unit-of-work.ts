@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * Runs database work atomically, on every supported database.
+ *
+ * PostgreSQL: reads run directly; writes run in a transaction on a pooled connection.
+ * SQLite: TypeORM drives better-sqlite3 through ONE shared connection, so two transactions
+ * would interleave on it and a reader could see another request's uncommitted rows. Here all
+ * work is queued through a mutex (better-sqlite3 is synchronous anyway, so this costs little).
+ */
+@Injectable()
+export class UnitOfWork {
+  private readonly serialize: boolean;
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly dataSource: DataSource) {
+    this.serialize = dataSource.options.type === 'better-sqlite3';
+  }
+
+  read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.serialize) return work(this.dataSource.manager);
+    return this.exclusive(() => work(this.dataSource.manager));
+  }
+
+  write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.serialize) return this.dataSource.transaction(work);
+    return this.exclusive(() => this.dataSource.transaction(work));
+  }
+
+  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(run, run);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,71 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, Max, Min } from 'class-validator';
+import type { FastifyReply } from 'fastify';
+
+export const MAX_LIMIT = 250;
+
+/** Turns a decimal query value into a number; anything else is left for validation to reject. */
+const toInteger = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value;
+
+/** SailPoint's standard collection parameters: `limit`, `offset`, `count`. */
+export class PagingQuery {
+  @ApiPropertyOptional({
+    description:
+      'Max number of results to return.\nSee [V3 API Standard Collection Parameters](https://developer.sailpoint.com/idn/api/standard-collection-parameters) for more information.',
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    maximum: MAX_LIMIT,
+    default: MAX_LIMIT,
+    example: MAX_LIMIT,
+  })
+  @Transform(toInteger)
+  @IsInt({ message: ({ value }) => `limit must be an integer between 0 and ${MAX_LIMIT} (got ${JSON.stringify(value)}).` })
+  @Min(0, { message: ({ value }) => `limit must be an integer between 0 and ${MAX_LIMIT} (got ${JSON.stringify(value)}).` })
+  @Max(MAX_LIMIT, {
+    message: ({ value }) => `limit must be an integer between 0 and ${MAX_LIMIT} (got ${JSON.stringify(value)}).`,
+  })
+  limit: number = MAX_LIMIT;
+
+  @ApiPropertyOptional({
+    description:
+      'Offset into the full result set. Usually specified with *limit* to paginate through the results.\nSee [V3 API Standard Collection Parameters](https://developer.sailpoint.com/idn/api/standard-collection-parameters) for more information.',
+    type: 'integer',
+    format: 'int32',
+    minimum: 0,
+    default: 0,
+    example: 0,
+  })
+  @Transform(toInteger)
+  @IsInt({ message: ({ value }) => `offset must be an integer of 0 or more (got ${JSON.stringify(value)}).` })
+  @Min(0, { message: ({ value }) => `offset must be an integer of 0 or more (got ${JSON.stringify(value)}).` })
+  @Max(2_147_483_647, { message: ({ value }) => `offset must be at most 2147483647 (got ${JSON.stringify(value)}).` })
+  offset: number = 0;
+
+  @ApiPropertyOptional({
+    description:
+      'If *true* it will populate the *X-Total-Count* response header with the number of results that would be returned if *limit* and *offset* were ignored.\n\nSince requesting a total count can have a performance impact, it is recommended not to send **count=true** if that value will not be used.\n\nSee [V3 API Standard Collection Parameters](https://developer.sailpoint.com/idn/api/standard-collection-parameters) for more information.',
+    type: 'boolean',
+    default: false,
+    example: true,
+  })
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsIn([true, false], { message: ({ value }) => `count must be true or false (got ${JSON.stringify(value)}).` })
+  count: boolean = false;
+}
+
+/** A page of results and, when asked for, the total ignoring limit and offset. */
+export interface Page<T> {
+  items: T[];
+  total?: number;
+}
+
+export const TOTAL_COUNT_HEADER = 'X-Total-Count';
+
+/** Sends `X-Total-Count` when the page carries a total (i.e. the client asked with count=true). */
+export function sendPage<T>(reply: FastifyReply, page: Page<T>): T[] {
+  if (page.total !== undefined) void reply.header(TOTAL_COUNT_HEADER, String(page.total));
+  return page.items;
+}

@@ -1,0 +1,79 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { RATE_LIMIT_BODY, errorEnvelope, unauthorizedBody } from '../errors/error-envelope';
+import { ErrorMessageDto, ErrorResponseDto, RateLimitErrorDto, UnauthorizedErrorDto } from './error-schemas';
+
+const EXAMPLE_TRACKING_ID = 'b21b1f7ce4da4d639f2c62a57171b427';
+
+type DocumentedStatus = 400 | 401 | 403 | 404 | 412 | 429 | 500;
+
+const DOCS: Record<DocumentedStatus, () => ReturnType<typeof ApiResponse>> = {
+  400: () =>
+    ApiResponse({
+      status: 400,
+      description: 'Client Error - Returned if the request body is invalid.',
+      content: envelope(errorEnvelope('BAD_REQUEST', EXAMPLE_TRACKING_ID, ["name must be a string of 1 to 255 characters (got 42)."])),
+    }),
+  401: () =>
+    ApiResponse({
+      status: 401,
+      description: 'Unauthorized - Returned if there is no authorization header, or if the JWT token is expired.',
+      headers: { 'WWW-Authenticate': { description: 'Always `Bearer`.', schema: { type: 'string' } } },
+      content: {
+        'application/json': { schema: { $ref: getSchemaPath(UnauthorizedErrorDto) }, example: unauthorizedBody('JWT is expired') },
+      },
+    }),
+  403: () =>
+    ApiResponse({
+      status: 403,
+      description: "Forbidden - Returned if the user you are running as, doesn't have access to this end-point.",
+      content: envelope(
+        errorEnvelope('FORBIDDEN', EXAMPLE_TRACKING_ID, [
+          'The token lacks a required scope: one of idn:password-sync-group:manage, sp:scopes:all.',
+        ]),
+      ),
+    }),
+  404: () =>
+    ApiResponse({
+      status: 404,
+      description: 'Not Found - returned if the request URL refers to a resource or object that does not exist',
+      content: envelope(
+        errorEnvelope('NOT_FOUND', EXAMPLE_TRACKING_ID, [
+          "Password sync group '6881f631-3bd5-4213-9c75-8e05cc3e35dd' was not found.",
+        ]),
+      ),
+    }),
+  412: () =>
+    ApiResponse({
+      status: 412,
+      description: 'Precondition Failed - the If-Match header does not match the current ETag.',
+      content: envelope(errorEnvelope('PRECONDITION_FAILED', EXAMPLE_TRACKING_ID, ['The current ETag is "3".'])),
+    }),
+  429: () =>
+    ApiResponse({
+      status: 429,
+      description:
+        'Too Many Requests - Returned in response to too many requests in a given period of time - rate limited. The Retry-After header in the response includes how long to wait before trying again.',
+      headers: { 'Retry-After': { description: 'Whole seconds to wait before retrying.', schema: { type: 'integer' } } },
+      content: { 'application/json': { schema: { $ref: getSchemaPath(RateLimitErrorDto) }, example: RATE_LIMIT_BODY } },
+    }),
+  500: () =>
+    ApiResponse({
+      status: 500,
+      description: 'Internal Server Error - Returned if there is an unexpected error.',
+      content: envelope(errorEnvelope('INTERNAL', EXAMPLE_TRACKING_ID)),
+    }),
+};
+
+function envelope(example: object) {
+  return { 'application/json': { schema: { $ref: getSchemaPath(ErrorResponseDto) }, example } };
+}
+
+/** Documents the listed error responses with their real schemas and a real body as example. */
+export function ApiErrorResponses(...statuses: DocumentedStatus[]) {
+  return applyDecorators(
+    ApiExtraModels(ErrorResponseDto, ErrorMessageDto, UnauthorizedErrorDto, RateLimitErrorDto),
+    ...statuses.map((status) => DOCS[status]()),
+  );
+}
+

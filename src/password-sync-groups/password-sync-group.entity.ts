@@ -1,0 +1,43 @@
+import { Column, Entity, Index, OneToMany, PrimaryColumn } from 'typeorm';
+import { PasswordSyncGroupSource } from './password-sync-group-source.entity';
+
+/**
+ * One password sync group of one tenant.
+ *
+ * Timestamps are stored as ISO-8601 UTC strings (`2026-11-21T04:00:00.000Z`): the same
+ * representation on SQLite and PostgreSQL, millisecond-exact, and ordered correctly as text.
+ * `nameKey` is the lower-cased name; the unique index on (tenantId, nameKey) makes names
+ * unique per tenant case-insensitively on every database.
+ */
+@Entity({ name: 'password_sync_group' })
+@Index('UQ_password_sync_group_tenant_name', ['tenantId', 'nameKey'], { unique: true })
+@Index('IDX_password_sync_group_tenant_created_id', ['tenantId', 'created', 'id'])
+export class PasswordSyncGroup {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 255 })
+  tenantId: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  name: string;
+
+  @Column({ name: 'name_key', type: 'varchar', length: 255 })
+  nameKey: string;
+
+  @Column({ name: 'password_policy_id', type: 'varchar', length: 128 })
+  passwordPolicyId: string;
+
+  @Column({ type: 'varchar', length: 24 })
+  created: string;
+
+  @Column({ type: 'varchar', length: 24 })
+  modified: string;
+
+  /** Incremented on every update; the basis for optimistic concurrency. */
+  @Column({ type: 'integer', default: 1 })
+  version: number;
+
+  @OneToMany(() => PasswordSyncGroupSource, (source) => source.group)
+  sources?: PasswordSyncGroupSource[];
+}

@@ -1,0 +1,41 @@
+import { BadRequestError, NotFoundError } from '../common/errors/domain-error';
+
+export class GroupNotFoundError extends NotFoundError {
+  constructor(id: string) {
+    super(`Password sync group '${id}' was not found.`);
+  }
+}
+
+export interface SourceConflict {
+  sourceId: string;
+  groupId: string;
+  groupName: string;
+}
+
+export class SourceAlreadyInGroupError extends BadRequestError {
+  constructor(conflicts: SourceConflict[]) {
+    super(
+      conflicts.map(
+        (c) => `Source '${c.sourceId}' already belongs to password sync group '${c.groupName}' (${c.groupId}).`,
+      ),
+    );
+  }
+}
+
+export class NameTakenError extends BadRequestError {
+  constructor(name: string, holderId: string) {
+    super(`A password sync group named '${name}' already exists (${holderId}); names are unique ignoring case.`);
+  }
+}
+
+export class IdMismatchError extends BadRequestError {
+  constructor(bodyId: unknown, pathId: string) {
+    super(`id in the body (${JSON.stringify(bodyId)}) must equal the id in the path ('${pathId}') or be omitted.`);
+  }
+}
+
+export class ConcurrentConflictError extends BadRequestError {
+  constructor() {
+    super('A concurrent change took a name or source this request needs; read the groups again and retry.');
+  }
+}

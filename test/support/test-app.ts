@@ -1,0 +1,108 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.factory';
+import { mintToken, type DevTokenOptions } from '../../src/common/auth/dev-token';
+import { resolveSigningSecret } from '../../src/common/auth/signing-key';
+import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  db: TestDatabase;
+  dataSource: DataSource;
+  http: () => ReturnType<typeof request>;
+  /** A token signed with this app's key; defaults are a full-access user token of tenant "acme". */
+  token(options?: Partial<DevTokenOptions>): string;
+  /** `Authorization` header value for token(options). */
+  bearer(options?: Partial<DevTokenOptions>): string;
+  close(): Promise<void>;
+}
+
+/** Starts the real application (createApp, as production) on a fresh database. */
+export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase(kind);
+  let app: NestFastifyApplication;
+  let config: AppConfig;
+  try {
+    config = loadConfig({
+      DATA_DIR: db.dataDir,
+      DATABASE_URL: db.url,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      LOG_LEVEL: 'silent',
+      THROTTLE_LIMIT: '100000',
+      ...env,
+    });
+    app = await createApp(config);
+    await app.getHttpAdapter().getInstance().ready();
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  const key = resolveSigningSecret(config.jwtSecret, config.dataDir).key;
+  const token = (options: Partial<DevTokenOptions> = {}) => mintToken(key, { tenant: 'acme', ...options });
+  return {
+    app,
+    config,
+    db,
+    dataSource: app.get(DataSource),
+    http: () => request(app.getHttpServer()),
+    token,
+    bearer: (options) => `Bearer ${token(options)}`,
+    close: async () => {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Every row of both tables, in a stable order: to prove a rejected request changed nothing. */
+export async function snapshot(dataSource: DataSource): Promise<unknown[]> {
+  const groups = await dataSource.query(
+    'SELECT id, tenant_id, name, name_key, password_policy_id, created, modified, version FROM password_sync_group ORDER BY id',
+  );
+  const sources = await dataSource.query(
+    'SELECT tenant_id, source_id, group_id, position FROM password_sync_group_source ORDER BY tenant_id, source_id',
+  );
+  return [groups, sources];
+}
+
+export const TRACKING_ID = /^[0-9a-f]{32}$/;
+export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+const MESSAGE = (text: string) => ({ locale: 'en-US', localeOrigin: 'DEFAULT', text });
+
+function envelope(detailCode: string, text: string) {
+  return (trackingId: string, causes: string[]) => ({
+    detailCode,
+    trackingId,
+    messages: [MESSAGE(text)],
+    causes: causes.map(MESSAGE),
+  });
+}
+
+/** Exact envelopes, built from the trackingId the response carried. */
+export const badRequestBody = envelope(
+  '400.1 Bad Request Content',
+  'The request was syntactically correct but its content is semantically invalid.',
+);
+export const badSyntaxBody = envelope('400.0 Bad Request Syntax', 'The request body could not be parsed.');
+export const forbiddenBody = envelope('403 Forbidden', 'The server understood the request but refuses to authorize it.');
+export const notFoundBody = envelope(
+  '404 Not found',
+  'The server did not find a current representation for the target resource.',
+);
+export const internalBody = (trackingId: string) =>
+  envelope('500.0 Internal Fault', 'An internal fault occurred.')(trackingId, []);
+
+export const groupNotFound = (trackingId: string, id: string) =>
+  notFoundBody(trackingId, [`Password sync group '${id}' was not found.`]);
+
+export const VALID_BODY = {
+  name: 'Password Sync Group 1',
+  passwordPolicyId: '2c91808d744ba0ce01746f93b6204501',
+  sourceIds: ['2c918084660f45d6016617daa9210584', '2c918084660f45d6016617daa9210500'],
+};
