@@ -54,5 +54,8 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
   app.enableShutdownHooks();
   setupSwagger(app);
   await app.init();
+  // The API takes JSON only. Fastify parses text/plain by default and Nest's init() adds
+  // application/x-www-form-urlencoded; without those parsers any other body is a 415.
+  fastify.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
   return app;
 }

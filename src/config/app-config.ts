@@ -32,10 +32,12 @@ class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
+  // class-validator checks a property's decorators bottom-up and stops at the first failure, so
+  // @IsInt() sits last: a non-number reads "must be an integer", not "must not be greater than".
   @Transform(toInt)
-  @IsInt()
   @Min(0)
   @Max(65535)
+  @IsInt()
   PORT = 3000;
 
   @IsString()
@@ -61,13 +63,13 @@ class EnvironmentVariables {
   JWT_SECRET?: string;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
+  @IsInt()
   THROTTLE_LIMIT = 100;
 
   @Transform(toInt)
-  @IsInt()
   @Min(1)
+  @IsInt()
   THROTTLE_TTL_SECONDS = 10;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

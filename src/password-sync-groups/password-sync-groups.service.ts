@@ -14,8 +14,17 @@ import {
   type SourceConflict,
 } from './password-sync-groups.errors';
 
-/** Case-insensitive identity of a name, for the per-tenant unique index. */
-export const nameKeyOf = (name: string) => name.toLowerCase();
+/**
+ * Case-insensitive identity of a name, for the per-tenant unique index. It must never be
+ * longer than the name (the column is as wide as the name's): U+0130 'İ' is the one character
+ * whose lower case is longer ("i̇", two characters), so it is kept as it is (as Unicode's
+ * simple case folding does).
+ */
+export const nameKeyOf = (name: string) =>
+  name
+    .split('\u0130')
+    .map((part) => part.toLowerCase())
+    .join('\u0130');
 
 /** One millisecond past `previous`, or now if later: `modified` always advances. */
 function nextTimestamp(previous: string): string {

@@ -39,9 +39,11 @@ export class PagingQuery {
     example: 0,
   })
   @Transform(toInteger)
-  @IsInt({ message: ({ value }) => `offset must be an integer of 0 or more (got ${JSON.stringify(value)}).` })
-  @Min(0, { message: ({ value }) => `offset must be an integer of 0 or more (got ${JSON.stringify(value)}).` })
+  // class-validator checks the decorator nearest the property first (stopAtFirstError): IsInt
+  // must come last, or a non-number ("x") would be reported as "must be at most 2147483647".
   @Max(2_147_483_647, { message: ({ value }) => `offset must be at most 2147483647 (got ${JSON.stringify(value)}).` })
+  @Min(0, { message: ({ value }) => `offset must be an integer of 0 or more (got ${JSON.stringify(value)}).` })
+  @IsInt({ message: ({ value }) => `offset must be an integer of 0 or more (got ${JSON.stringify(value)}).` })
   offset: number = 0;
 
   @ApiPropertyOptional({

@@ -8,12 +8,15 @@ export const MAX_ID_LENGTH = 128;
 export const MAX_SOURCES = 250;
 
 const NO_WHITESPACE = /^\S+$/;
+/** PostgreSQL text cannot hold U+0000: without this check such a value would be a 500 there. */
+const NUL_PROBLEM = (field: string) => `${field} must not contain the NUL character (\\u0000).`;
 
 export function nameProblem(value: unknown): string | undefined {
   if (value === undefined || value === null) return 'name is required.';
   if (typeof value !== 'string') return `name must be a string (got ${shown(value)}).`;
   if (value.length === 0) return 'name must not be empty or only whitespace.';
   if (value.length > MAX_NAME_LENGTH) return `name must be at most ${MAX_NAME_LENGTH} characters (got ${value.length}).`;
+  if (value.includes('\u0000')) return NUL_PROBLEM('name');
   return undefined;
 }
 
@@ -22,6 +25,7 @@ function idProblem(field: string, value: unknown): string | undefined {
   if (value.length === 0) return `${field} must not be empty.`;
   if (value.length > MAX_ID_LENGTH) return `${field} must be at most ${MAX_ID_LENGTH} characters (got ${value.length}).`;
   if (!NO_WHITESPACE.test(value)) return `${field} must not contain whitespace (got ${shown(value)}).`;
+  if (value.includes('\u0000')) return NUL_PROBLEM(field);
   return undefined;
 }
 
