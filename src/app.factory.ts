@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './common/auth/request-context';
@@ -13,6 +13,22 @@ export const TRACKING_ID_HEADER = 'X-Tracking-Id';
 
 /** 32 lowercase hex characters, new for every request. */
 const newTrackingId = () => randomUUID().replace(/-/g, '');
+
+/**
+ * The API takes JSON only. Fastify parses text/plain by default and Nest's init() adds
+ * application/x-www-form-urlencoded; without those parsers any other body is a 415.
+ * An empty JSON body counts as no body (clients such as HTTP libraries send
+ * `Content-Type: application/json` on a DELETE without one); where a body is required,
+ * validation then answers "The request body must be a JSON object."
+ */
+function useJsonOnlyBodies(fastify: FastifyInstance): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser(['application/json', 'text/plain', 'application/x-www-form-urlencoded']);
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
+}
 
 /**
  * Builds the application exactly as production runs it; `main.ts`, the e2e tests and the
@@ -54,8 +70,6 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
   app.enableShutdownHooks();
   setupSwagger(app);
   await app.init();
-  // The API takes JSON only. Fastify parses text/plain by default and Nest's init() adds
-  // application/x-www-form-urlencoded; without those parsers any other body is a 415.
-  fastify.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
+  useJsonOnlyBodies(fastify);
   return app;
 }
