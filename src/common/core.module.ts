@@ -8,6 +8,7 @@ import { buildDataSourceOptions } from '../database/typeorm-options';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { AuthorizationGuard } from './auth/authorization.guard';
 import { JwtStrategy } from './auth/jwt.strategy';
+import { VerificationKeys } from './auth/verification-keys';
 import { UnitOfWork } from './database/unit-of-work';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { ApiThrottlerGuard } from './throttling/api-throttler.guard';
@@ -34,6 +35,7 @@ export class CoreModule {
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        VerificationKeys,
         JwtStrategy,
         UnitOfWork,
         { provide: APP_GUARD, useClass: AuthenticationGuard },

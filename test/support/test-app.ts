@@ -4,7 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
 import { mintToken, type DevTokenOptions } from '../../src/common/auth/dev-token';
-import { resolveSigningSecret } from '../../src/common/auth/signing-key';
+import { signingSecretOf } from '../../src/common/auth/signing-key';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases';
 
@@ -41,8 +41,11 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
     await db.drop();
     throw err;
   }
-  const key = resolveSigningSecret(config.jwtSecret, config.dataDir).key;
-  const token = (options: Partial<DevTokenOptions> = {}) => mintToken(key, { tenant: 'acme', ...options });
+  const key = signingSecretOf(config)?.key;
+  const token = (options: Partial<DevTokenOptions> = {}) => {
+    if (!key) throw new Error('This app verifies asymmetric tokens: sign them with the test key pair instead');
+    return mintToken(key, { tenant: 'acme', ...options });
+  };
   return {
     app,
     config,
