@@ -3,6 +3,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from '../database/typeorm-options';
 import { AuthenticationGuard } from './auth/authentication.guard';
@@ -11,19 +12,21 @@ import { JwtStrategy } from './auth/jwt.strategy';
 import { VerificationKeys } from './auth/verification-keys';
 import { UnitOfWork } from './database/unit-of-work';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
+import { ROOT_LOGGER } from './logging/logger';
 import { ApiThrottlerGuard } from './throttling/api-throttler.guard';
 import { ApiValidationPipe } from './validation/api-validation.pipe';
 
 /**
  * The cross-cutting building blocks, registered once for the whole application:
- * configuration, database, the three global guards (authentication → rate limit →
- * authorization, in that order), the validation pipe and the one exception filter.
+ * configuration, the root logger, database, token verification keys,
+ * the three global guards (authentication → rate limit → authorization, in that order), the
+ * validation pipe and the one exception filter.
  * Feature modules import nothing from here but decorators and types.
  */
 @Global()
 @Module({})
 export class CoreModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
     return {
       module: CoreModule,
       imports: [
@@ -35,6 +38,7 @@ export class CoreModule {
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        { provide: ROOT_LOGGER, useValue: logger },
         VerificationKeys,
         JwtStrategy,
         UnitOfWork,
@@ -44,7 +48,7 @@ export class CoreModule {
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
-      exports: [APP_CONFIG, UnitOfWork],
+      exports: [APP_CONFIG, ROOT_LOGGER, UnitOfWork],
     };
   }
 }
