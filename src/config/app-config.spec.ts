@@ -37,6 +37,10 @@ describe('loadConfig: token verification', () => {
     expect(problemsOf({ NODE_ENV: 'production', JWT_JWKS_URI: 'https://idp.example.com/jwks' })).toEqual([]);
   });
 
+  it('the migration CLI, which verifies no tokens, may run in production without a key', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }, { tokensVerified: false }).env).toBe('production');
+  });
+
   it('the three key sources are alternatives', () => {
     expect(problemsOf({ JWT_SECRET: SECRET, JWT_JWKS_URI: 'https://idp.example.com/jwks' })).toEqual([
       'JWT_JWKS_URI and JWT_SECRET are alternatives: set only one of JWT_JWKS_URI, JWT_PUBLIC_KEY, JWT_SECRET',

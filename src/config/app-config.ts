@@ -259,7 +259,11 @@ export class ConfigError extends Error {
  * Reads and validates configuration from an environment (process.env by default).
  * Throws ConfigError naming each offending variable.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  /** The migration CLI verifies no tokens: it may run in production without a key. */
+  { tokensVerified = true }: { tokensVerified?: boolean } = {},
+): AppConfig {
   const raw: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     // An empty variable means "not set", as in most twelve-factor tooling.
@@ -275,7 +279,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       }),
     );
   }
-  const key = jwtKeyConfig(vars); // throws ConfigError
+  const key = jwtKeyConfig(vars, tokensVerified); // throws ConfigError
   const dataDir = resolve(vars.DATA_DIR);
   return {
     env: vars.NODE_ENV,
@@ -335,7 +339,7 @@ export const PRODUCTION_KEY_REQUIRED =
   'or JWT_PUBLIC_KEY to its PEM public key, or JWT_SECRET to an HS256 secret of at least 32 random characters.';
 
 /** The one verification mode, from the three mutually exclusive variables. */
-function jwtKeyConfig(vars: EnvironmentVariables): JwtKeyConfig {
+function jwtKeyConfig(vars: EnvironmentVariables, tokensVerified: boolean): JwtKeyConfig {
   const set = (['JWT_JWKS_URI', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const).filter((name) => vars[name] !== undefined);
   if (set.length > 1) {
     throw new ConfigError([`${set.join(' and ')} are alternatives: set only one of JWT_JWKS_URI, JWT_PUBLIC_KEY, JWT_SECRET`]);
@@ -355,7 +359,7 @@ function jwtKeyConfig(vars: EnvironmentVariables): JwtKeyConfig {
     return { mode: 'public-key', publicKeyPem: pem };
   }
   if (vars.JWT_SECRET) return { mode: 'secret', secret: vars.JWT_SECRET };
-  if (vars.NODE_ENV === 'production') throw new ConfigError([PRODUCTION_KEY_REQUIRED]);
+  if (vars.NODE_ENV === 'production' && tokensVerified) throw new ConfigError([PRODUCTION_KEY_REQUIRED]);
   return { mode: 'dev-secret' };
 }
 
