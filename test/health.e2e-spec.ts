@@ -59,6 +59,20 @@ describePostgres('when PostgreSQL goes away (postgres)', () => {
     await t?.close();
   });
 
+  it('after its connections are killed (as a PostgreSQL restart does) it serves again, with no restart of its own', async () => {
+    const name = new URL(t.db.url).pathname.slice(1);
+    const list = () => t.http().get('/password-sync-groups').set('Authorization', t.bearer());
+    await Promise.all([list(), list(), list()]); // a few pooled connections
+    const killed = await withClient(process.env.TEST_DATABASE_URL!, (c) =>
+      c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'password-sync-groups'`, [name]),
+    );
+    expect(killed.rowCount).toBeGreaterThan(0);
+    const deadline = Date.now() + 10_000;
+    while ((await list()).status !== 200 && Date.now() < deadline); // a request racing the kill may fail
+    for (let i = 0; i < 5; i++) expect((await list()).status).toBe(200);
+    expect((await t.http().get('/health/ready')).status).toBe(200);
+  });
+
   it('readiness is 503 naming the database, API calls are prompt 500 envelopes, liveness stays 200', async () => {
     expect((await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send(VALID_BODY)).status).toBe(200);
     // The database disappears under the running service (connections killed, database gone).

@@ -1,5 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, PRODUCTION_KEY_REQUIRED, loadConfig } from './app-config';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, PRODUCTION_KEY_REQUIRED, environmentVariableNames, loadConfig } from './app-config';
 
 const problemsOf = (env: NodeJS.ProcessEnv): string[] => {
   try {
@@ -115,5 +117,13 @@ describe('loadConfig: operations', () => {
       'REDIS_URL must be a redis:// or rediss:// URL (got "localhost:6379")',
       'CORS_ORIGINS must be * or a comma-separated list of origins such as https://app.example.com,http://localhost:5173 (got "app.example.com")',
     ]);
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable the service reads, and no other', () => {
+    const text = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
+    const listed = [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    expect(listed.sort()).toEqual(environmentVariableNames().sort());
   });
 });

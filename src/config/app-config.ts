@@ -185,6 +185,9 @@ class EnvironmentVariables {
   TRUST_PROXY = 'false';
 }
 
+/** The names of every variable the service reads (`.env.example` must list each). */
+export const environmentVariableNames = (): string[] => Object.keys(new EnvironmentVariables());
+
 export type DatabaseConfig =
   | { type: 'sqlite'; database: string }
   | { type: 'postgres'; url: string };
