@@ -21,12 +21,13 @@ function answersOn(port: number): boolean {
 /** Fails with a clear message when the Redis the suite needs does not answer (CI must not skip). */
 export async function assertRedisReachable(url: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
-  redis.on('error', () => undefined);
+  let cause = '';
+  redis.on('error', (err: Error) => (cause = err.message));
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new Error(`Redis at ${url} (TEST_REDIS_URL) is unreachable: ${(err as Error).message}`);
+    throw new Error(`Redis at ${url} (TEST_REDIS_URL) is unreachable: ${cause || (err as Error).message}`);
   } finally {
     redis.disconnect();
   }
