@@ -97,11 +97,12 @@ export class RedisRateLimitStore implements ThrottlerStorage, OnApplicationBoots
   async onApplicationBootstrap(): Promise<void> {
     if (this.redis.status !== 'ready') {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, STARTUP_WAIT_MS);
-        function done() {
+        const done = () => {
           clearTimeout(timer);
+          this.redis.off('ready', done);
           resolve();
-        }
+        };
+        const timer = setTimeout(done, STARTUP_WAIT_MS);
         this.redis.once('ready', done);
       });
     }
