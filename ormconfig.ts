@@ -8,4 +8,6 @@ import { buildDataSourceOptions } from './src/database/typeorm-options';
  * Built by the same function and from the same environment as the app's, so the CLI
  * and the service always agree on the database and the migrations.
  */
-export default new DataSource(buildDataSourceOptions({ ...loadConfig(), migrationsRun: false }));
+const config = loadConfig(process.env, { tokensVerified: false });
+// Migrations may legitimately run longer than a request's statement timeout (index builds).
+export default new DataSource(buildDataSourceOptions({ ...config, migrationsRun: false, pool: { ...config.pool, statementTimeoutMs: 0 } }));

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { DEV_TOKEN_DEFAULTS, mintToken } from '../src/common/auth/dev-token';
-import { resolveSigningSecret } from '../src/common/auth/signing-key';
+import { signingSecretOf } from '../src/common/auth/signing-key';
 import { loadConfig } from '../src/config/app-config';
 
 const list = (value: string) => value.split(/[\s,]+/).filter(Boolean);
@@ -31,7 +31,15 @@ if (!Number.isInteger(expires) || expires <= 0) {
   process.exit(2);
 }
 const config = loadConfig();
-const { key } = resolveSigningSecret(config.jwtSecret, config.dataDir);
+const secret = signingSecretOf(config);
+if (!secret) {
+  process.stderr.write(
+    `npm run token signs with the HS256 secret (JWT_SECRET or the development secret); this environment verifies ` +
+      `tokens with ${config.jwt.key.mode === 'jwks' ? 'JWT_JWKS_URI' : 'JWT_PUBLIC_KEY'}, so get tokens from your identity provider.\n`,
+  );
+  process.exit(2);
+}
+const { key } = secret;
 process.stdout.write(
   mintToken(key, {
     tenant: values.tenant,

@@ -1,18 +1,27 @@
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController, type FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './common/auth/request-context';
-import { rewriteVersionedUrl } from './common/http/api-versions';
+import { apiVersionOf, rewriteVersionedUrl } from './common/http/api-versions';
+import { clientErrorHandler, newTrackingId } from './common/http/client-errors';
+import { PinoNestLogger, createRootLogger } from './common/logging/logger';
 import { setupSwagger } from './common/swagger/swagger-setup';
 import { loadConfig, type AppConfig } from './config/app-config';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 export const TRACKING_ID_HEADER = 'X-Tracking-Id';
+/** Headers a browser script may read on a cross-origin response. */
+export const CORS_EXPOSED_HEADERS = ['X-Total-Count', 'X-Tracking-Id', 'Retry-After'];
+/** Routes whose successful calls are logged at debug, not info (probes call them every few seconds). */
+const QUIET_ROUTES = /^\/health\//;
 
-/** 32 lowercase hex characters, new for every request. */
-const newTrackingId = () => randomUUID().replace(/-/g, '');
+export interface CreateAppOptions {
+  /** Where log lines go (stdout by default); tests pass a stream to read them. */
+  logDestination?: DestinationStream;
+}
 
 /**
  * The API takes JSON only. Fastify parses text/plain by default and Nest's init() adds
@@ -34,40 +43,97 @@ function useJsonOnlyBodies(fastify: FastifyInstance): void {
  * Builds the application exactly as production runs it; `main.ts`, the e2e tests and the
  * OpenAPI script all call this, so tests exercise what ships.
  */
-export async function createApp(config: AppConfig = loadConfig()): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig = loadConfig(),
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const logger = createRootLogger(config, options.logDestination);
+  const requestTimeoutMs = config.http.requestTimeoutSeconds * 1000;
   const adapter = new FastifyAdapter({
     genReqId: newTrackingId,
     requestIdHeader: false,
     // Fastify's own per-request lines are off: the onResponse hook below writes one line per request.
     logController: new LogController({ requestIdLogLabel: 'trackingId', disableRequestLogging: true }),
+    loggerInstance: logger,
     rewriteUrl: rewriteVersionedUrl,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: false,
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    trustProxy: config.http.trustProxy,
+    // Slow clients: the whole request (headers and body) must arrive within the request timeout,
+    // checked every second; an idle keep-alive connection is closed after its own timeout.
+    requestTimeout: requestTimeoutMs,
+    keepAliveTimeout: config.http.keepAliveTimeoutSeconds * 1000,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
+    },
+    clientErrorHandler,
+    // While shutting down, a request that still arrives on an open keep-alive connection is
+    // served normally (with Connection: close) rather than answered by Fastify's bare 503.
+    return503OnClosing: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: config.logLevel === 'silent' ? false : ['fatal', 'error', 'warn', 'log'],
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
+    logger: new PinoNestLogger(logger),
     abortOnError: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+
+  // Security headers on every response. The API serves JSON; Swagger UI at /docs loads its
+  // scripts from this origin, which helmet's default policy allows. No upgrade-insecure-requests:
+  // TLS is terminated in front of the service, which may itself be reached over plain HTTP.
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  if (config.corsOrigins) {
+    const cors = {
+      origin: config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['Authorization', 'Content-Type'],
+      exposedHeaders: CORS_EXPOSED_HEADERS,
+      maxAge: 600,
+      credentials: false, // bearer tokens, no cookies
+    };
+    // A browser preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered
+    // 204 before authentication. Any other OPTIONS is an ordinary request (405 envelope), not
+    // the plugin's plain-text 400.
+    app.enableCors({
+      delegator: (request: FastifyRequest, callback: (error: Error | null, options?: typeof cors | { origin: false }) => void) => {
+        const preflight = !!request.headers.origin && !!request.headers['access-control-request-method'];
+        callback(null, request.method === 'OPTIONS' && !preflight ? { origin: false } : cors);
+      },
+    });
+  }
+
   fastify.addHook('onRequest', async (request, reply) => {
     void reply.header(TRACKING_ID_HEADER, request.id);
   });
+  // Graceful shutdown: once closing, every response (those in flight included) ends its
+  // keep-alive connection, so the server can finish closing as soon as the last one is sent.
+  let closing = false;
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (closing) void reply.header('Connection', 'close');
+  });
+  // The one line per request. The request's logger already carries `trackingId`; the body,
+  // the token and the Authorization header are never part of it.
   fastify.addHook('onResponse', async (request, reply) => {
     const principal = (request as AuthenticatedRequest).user;
+    const version = apiVersionOf(request.raw);
+    const path = request.routeOptions.url ?? request.url.split('?')[0];
     const line = {
-      trackingId: request.id,
       method: request.method,
-      route: request.routeOptions.url ?? request.url.split('?')[0],
+      route: version === 'bare' ? path : `/${version}${path}`,
       status: reply.statusCode,
       latencyMs: Math.round(reply.elapsedTime * 100) / 100,
       tenant: principal?.tenantId,
       client: principal?.clientId,
     };
     if (reply.statusCode >= 500) request.log.error(line, 'request failed');
+    else if (reply.statusCode < 400 && QUIET_ROUTES.test(path)) request.log.debug(line, 'request completed');
     else request.log.info(line, 'request completed');
   });
-  app.enableShutdownHooks();
   setupSwagger(app);
   await app.init();
   useJsonOnlyBodies(fastify);

@@ -1,9 +1,12 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger } from 'pino';
 import { createApp } from './app.factory';
-import { ConfigError, loadConfig } from './config/app-config';
+import { ROOT_LOGGER } from './common/logging/logger';
 import { DOCS_PATH } from './common/swagger/swagger-setup';
+import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 
 async function bootstrap(): Promise<void> {
-  let config;
+  let config: AppConfig;
   try {
     config = loadConfig();
   } catch (err) {
@@ -14,18 +17,66 @@ async function bootstrap(): Promise<void> {
     throw err;
   }
   const app = await createApp(config);
+  const logger = app.get<Logger>(ROOT_LOGGER);
+  handleShutdownSignals(app, config, logger);
   await app.listen({ port: config.port, host: config.host });
+
   const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   const db = config.database.type === 'sqlite' ? `SQLite at ${config.database.database}` : 'PostgreSQL';
-  process.stdout.write(
-    [
-      `Password Sync Groups API listening on ${base} (${db})`,
-      `  API:   ${base}/password-sync-groups (also under /v3, /beta, /v2024, /v2025, /v2026)`,
-      `  Docs:  ${base}/${DOCS_PATH}`,
-      `  Token: npm run token   (mints a development JWT the service accepts; see README)`,
-      '',
-    ].join('\n'),
+  logger.info(
+    { url: base, database: config.database.type, rateLimitStore: config.redis ? 'redis' : 'memory', docs: `${base}/${DOCS_PATH}` },
+    'Password Sync Groups API listening',
   );
+  if (config.env === 'development' && process.stdout.isTTY) {
+    process.stdout.write(
+      [
+        `Password Sync Groups API listening on ${base} (${db})`,
+        `  API:   ${base}/password-sync-groups (also under /v3, /beta, /v2024, /v2025, /v2026)`,
+        `  Docs:  ${base}/${DOCS_PATH}`,
+        `  Token: npm run token   (mints a development JWT the service accepts; see README)`,
+        '',
+      ].join('\n'),
+    );
+  }
 }
 
-void bootstrap();
+/**
+ * SIGTERM/SIGINT: stop accepting connections, let requests in flight finish with their normal
+ * responses, then close the database and Redis (Nest's shutdown hooks run after the HTTP
+ * server has drained). If that takes longer than SHUTDOWN_TIMEOUT_SECONDS the process exits
+ * with status 1 anyway; a second signal exits at once.
+ */
+function handleShutdownSignals(app: NestFastifyApplication, config: AppConfig, logger: Logger): void {
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (closing) {
+      logger.warn({ signal }, 'second signal during shutdown: exiting now');
+      process.exit(1);
+    }
+    closing = true;
+    const timeoutSeconds = config.shutdownTimeoutSeconds;
+    logger.info({ signal, timeoutSeconds }, 'shutting down: refusing new connections, finishing requests in flight');
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutSeconds }, 'shutdown timed out: exiting with requests still in flight');
+      process.exit(1);
+    }, timeoutSeconds * 1000);
+    app.close().then(
+      () => {
+        clearTimeout(deadline);
+        logger.info('shutdown complete: HTTP server, database and Redis closed');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+bootstrap().catch((err: unknown) => {
+  process.stderr.write(`Startup failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

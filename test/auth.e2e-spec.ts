@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { sign, type Algorithm } from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
 import type { Test } from 'supertest';
-import { resolveSigningSecret } from '../src/common/auth/signing-key';
+import { signingSecretOf } from '../src/common/auth/signing-key';
 import { DATABASES } from './support/databases';
 import {
   badRequestBody,
@@ -50,7 +50,7 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
 
   beforeAll(async () => {
     t = await startTestApp(kind);
-    key = resolveSigningSecret(t.config.jwtSecret, t.config.dataDir).key;
+    key = signingSecretOf(t.config)!.key;
   });
   afterAll(async () => {
     await t?.close();

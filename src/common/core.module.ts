@@ -3,37 +3,55 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { buildDataSourceOptions } from '../database/typeorm-options';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { AuthorizationGuard } from './auth/authorization.guard';
 import { JwtStrategy } from './auth/jwt.strategy';
+import { VerificationKeys } from './auth/verification-keys';
 import { UnitOfWork } from './database/unit-of-work';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
+import { ROOT_LOGGER } from './logging/logger';
 import { ApiThrottlerGuard } from './throttling/api-throttler.guard';
+import { RATE_LIMIT_STORE, RateLimitStoreModule } from './throttling/rate-limit-store.module';
+import type { RedisRateLimitStore } from './throttling/redis-rate-limit-store';
 import { ApiValidationPipe } from './validation/api-validation.pipe';
 
 /**
  * The cross-cutting building blocks, registered once for the whole application:
- * configuration, database, the three global guards (authentication → rate limit →
- * authorization, in that order), the validation pipe and the one exception filter.
+ * configuration, the root logger, database, token verification keys, the rate-limit store,
+ * the three global guards (authentication → rate limit → authorization, in that order), the
+ * validation pipe and the one exception filter.
  * Feature modules import nothing from here but decorators and types.
  */
 @Global()
 @Module({})
 export class CoreModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    // One module object, imported twice: Nest 11 keys dynamic modules by reference, so the
+    // throttler and the health check share one store (one Redis connection).
+    const rateLimitStore = RateLimitStoreModule.forRoot(config, logger);
     return {
       module: CoreModule,
       imports: [
         TypeOrmModule.forRoot(buildDataSourceOptions(config)),
         PassportModule,
-        ThrottlerModule.forRoot({
-          throttlers: [{ name: 'default', limit: config.throttle.limit, ttl: config.throttle.ttlSeconds * 1000 }],
+        rateLimitStore,
+        ThrottlerModule.forRootAsync({
+          imports: [rateLimitStore],
+          inject: [RATE_LIMIT_STORE],
+          useFactory: (store: RedisRateLimitStore | null) => ({
+            throttlers: [{ name: 'default', limit: config.throttle.limit, ttl: config.throttle.ttlSeconds * 1000 }],
+            // Without REDIS_URL: the throttler's own in-memory storage (per instance).
+            storage: store ?? undefined,
+          }),
         }),
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        { provide: ROOT_LOGGER, useValue: logger },
+        VerificationKeys,
         JwtStrategy,
         UnitOfWork,
         { provide: APP_GUARD, useClass: AuthenticationGuard },
@@ -42,7 +60,7 @@ export class CoreModule {
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
-      exports: [APP_CONFIG, UnitOfWork],
+      exports: [APP_CONFIG, ROOT_LOGGER, UnitOfWork, rateLimitStore],
     };
   }
 }

@@ -15,14 +15,14 @@ function configErrorFor(env: NodeJS.ProcessEnv): ConfigError {
 describe('loadConfig', () => {
   describe('defaults (empty environment)', () => {
     it('listens on 0.0.0.0:3000, keeps SQLite in DATA_DIR, runs migrations, throttles 100/10s, logs at info', () => {
-      expect(loadConfig({})).toEqual({
+      expect(loadConfig({})).toMatchObject({
         env: 'development',
         port: 3000,
         host: '0.0.0.0',
         dataDir: resolve('./data'),
         database: { type: 'sqlite', database: resolve('./data', 'password-sync-groups.sqlite') },
         migrationsRun: true,
-        jwtSecret: undefined,
+        jwt: expect.objectContaining({ key: { mode: 'dev-secret' } }),
         throttle: { limit: 100, ttlSeconds: 10 },
         logLevel: 'info',
       });
@@ -64,14 +64,14 @@ describe('loadConfig', () => {
           THROTTLE_TTL_SECONDS: '60',
           LOG_LEVEL: 'debug',
         }),
-      ).toEqual({
+      ).toMatchObject({
         env: 'production',
         port: 8080,
         host: '127.0.0.1',
         dataDir: '/var/lib/psg',
         database: { type: 'sqlite', database: '/var/lib/psg/password-sync-groups.sqlite' },
         migrationsRun: true,
-        jwtSecret: secret,
+        jwt: expect.objectContaining({ key: { mode: 'secret', secret } }),
         throttle: { limit: 5, ttlSeconds: 60 },
         logLevel: 'debug',
       });
@@ -183,7 +183,7 @@ describe('loadConfig', () => {
     });
 
     it('accepts a JWT_SECRET of exactly 32 characters', () => {
-      expect(loadConfig({ JWT_SECRET: 'y'.repeat(32) }).jwtSecret).toBe('y'.repeat(32));
+      expect(loadConfig({ JWT_SECRET: 'y'.repeat(32) }).jwt.key).toEqual({ mode: 'secret', secret: 'y'.repeat(32) });
     });
 
     it('reports every bad variable at once, one problem each', () => {

@@ -12,6 +12,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { parsePublicKeyPem } from '../common/auth/public-key';
 
 /**
  * Every environment variable the service reads, with its default.
@@ -26,6 +27,10 @@ const toBool = ({ value }: { value: unknown }) => {
   if (v === 'false' || v === '0') return false;
   return value;
 };
+
+/** A claim name, or a dot path into nested claims (`realm_access.roles`). */
+const CLAIM_PATH = /^[^.\s]+(\.[^.\s]+)*$/;
+const CLAIM_PATH_MESSAGE = 'must be a claim name or a dot path such as realm_access.roles';
 
 class EnvironmentVariables {
   @IsOptional()
@@ -57,10 +62,78 @@ class EnvironmentVariables {
   @IsBoolean()
   DB_MIGRATIONS_RUN = true;
 
+  @Transform(toInt)
+  @Min(1)
+  @Max(1000)
+  @IsInt()
+  DB_POOL_SIZE = 10;
+
+  // 0 turns the limit off (not recommended: a stuck query then holds its request forever).
+  @Transform(toInt)
+  @Min(0)
+  @IsInt()
+  DB_STATEMENT_TIMEOUT_MS = 15000;
+
+  @Transform(toInt)
+  @Min(100)
+  @IsInt()
+  DB_CONNECTION_TIMEOUT_MS = 10000;
+
   @IsOptional()
   @IsString()
   @MinLength(32, { message: 'must be at least 32 characters (use a random value)' })
   JWT_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  JWT_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'must be an http(s):// URL of a JSON Web Key Set' })
+  JWT_JWKS_URI?: string;
+
+  @Transform(toInt)
+  @Min(1)
+  @IsInt()
+  JWT_JWKS_CACHE_SECONDS = 600;
+
+  @Transform(toInt)
+  @Min(0)
+  @IsInt()
+  JWT_JWKS_REFETCH_FLOOR_SECONDS = 30;
+
+  @IsOptional()
+  @IsString()
+  JWT_ISSUER?: string;
+
+  @IsOptional()
+  @IsString()
+  JWT_AUDIENCE?: string;
+
+  @Transform(toInt)
+  @Min(0)
+  @Max(300)
+  @IsInt()
+  JWT_CLOCK_TOLERANCE_SECONDS = 5;
+
+  @Matches(CLAIM_PATH, { message: CLAIM_PATH_MESSAGE })
+  JWT_TENANT_CLAIM = 'tenant_id';
+
+  @Matches(CLAIM_PATH, { message: CLAIM_PATH_MESSAGE })
+  JWT_AUTHORITIES_CLAIM = 'authorities';
+
+  @Matches(CLAIM_PATH, { message: CLAIM_PATH_MESSAGE })
+  JWT_SCOPE_CLAIM = 'scope';
+
+  @Matches(CLAIM_PATH, { message: CLAIM_PATH_MESSAGE })
+  JWT_CLIENT_CLAIM = 'client_id';
+
+  @Matches(CLAIM_PATH, { message: CLAIM_PATH_MESSAGE })
+  JWT_USER_CLAIM = 'identity_id';
+
+  @IsOptional()
+  @Matches(/^\S{1,255}$/, { message: 'must be a tenant id: 1-255 characters, no whitespace' })
+  DEFAULT_TENANT?: string;
 
   @Transform(toInt)
   @Min(1)
@@ -72,13 +145,90 @@ class EnvironmentVariables {
   @IsInt()
   THROTTLE_TTL_SECONDS = 10;
 
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Matches(/^[\w:.{}|-]{1,64}$/, { message: 'must be 1-64 characters of letters, digits and _ : . - | { }' })
+  REDIS_KEY_PREFIX = 'psg:throttle:';
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
+
+  @Transform(toInt)
+  @Min(1)
+  @Max(3600)
+  @IsInt()
+  SHUTDOWN_TIMEOUT_SECONDS = 25;
+
+  @IsOptional()
+  @Matches(/^(\*|https?:\/\/[^\s,/]+(\s*,\s*https?:\/\/[^\s,/]+)*)$/, {
+    message: 'must be * or a comma-separated list of origins such as https://app.example.com,http://localhost:5173',
+  })
+  CORS_ORIGINS?: string;
+
+  @Transform(toInt)
+  @Min(1)
+  @Max(3600)
+  @IsInt()
+  HTTP_REQUEST_TIMEOUT_SECONDS = 30;
+
+  @Transform(toInt)
+  @Min(1)
+  @Max(3600)
+  @IsInt()
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS = 72;
+
+  @Matches(/^(true|false|\d{1,2}|[\da-fA-F:.\/]+(\s*,\s*[\da-fA-F:.\/]+)*)$/, {
+    message: 'must be false, true, a number of proxy hops, or a comma-separated list of proxy IPs/CIDRs',
+  })
+  TRUST_PROXY = 'false';
 }
+
+/** The names of every variable the service reads (`.env.example` must list each). */
+export const environmentVariableNames = (): string[] => Object.keys(new EnvironmentVariables());
 
 export type DatabaseConfig =
   | { type: 'sqlite'; database: string }
   | { type: 'postgres'; url: string };
+
+export interface DatabasePoolConfig {
+  /** PostgreSQL only: connections per instance. */
+  size: number;
+  /** PostgreSQL only: server-side statement_timeout; 0 = none. */
+  statementTimeoutMs: number;
+  /** PostgreSQL only: how long to wait for a (new or pooled) connection. */
+  connectionTimeoutMs: number;
+}
+
+/**
+ * How tokens are verified. Exactly one mode: a JWKS endpoint, a PEM public key, an HS256
+ * secret, or (development only) the secret generated in the data directory.
+ */
+export type JwtKeyConfig =
+  | { mode: 'jwks'; jwksUri: string; cacheSeconds: number; refetchFloorSeconds: number }
+  | { mode: 'public-key'; publicKeyPem: string }
+  | { mode: 'secret'; secret: string }
+  | { mode: 'dev-secret' };
+
+/** Where the principal's fields are read from: claim names or dot paths. */
+export interface ClaimNames {
+  tenant: string;
+  authorities: string;
+  scope: string;
+  client: string;
+  user: string;
+}
+
+export interface JwtConfig {
+  key: JwtKeyConfig;
+  issuer?: string[];
+  audience?: string[];
+  clockToleranceSeconds: number;
+  claims: ClaimNames;
+  /** Tenant for tokens that carry none; only when DEFAULT_TENANT is set. */
+  defaultTenant?: string;
+}
 
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
@@ -87,9 +237,15 @@ export interface AppConfig {
   dataDir: string;
   database: DatabaseConfig;
   migrationsRun: boolean;
-  jwtSecret?: string;
+  pool: DatabasePoolConfig;
+  jwt: JwtConfig;
   throttle: { limit: number; ttlSeconds: number };
+  redis?: { url: string; keyPrefix: string };
   logLevel: EnvironmentVariables['LOG_LEVEL'];
+  shutdownTimeoutSeconds: number;
+  /** Allowed browser origins; undefined = CORS off; true = any origin. */
+  corsOrigins?: string[] | true;
+  http: { requestTimeoutSeconds: number; keepAliveTimeoutSeconds: number; trustProxy: boolean | number | string[] };
 }
 
 /** Injection token for the validated, typed configuration. */
@@ -106,7 +262,11 @@ export class ConfigError extends Error {
  * Reads and validates configuration from an environment (process.env by default).
  * Throws ConfigError naming each offending variable.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  /** The migration CLI verifies no tokens: it may run in production without a key. */
+  { tokensVerified = true }: { tokensVerified?: boolean } = {},
+): AppConfig {
   const raw: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {
     // An empty variable means "not set", as in most twelve-factor tooling.
@@ -122,6 +282,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       }),
     );
   }
+  const key = jwtKeyConfig(vars, tokensVerified); // throws ConfigError
   const dataDir = resolve(vars.DATA_DIR);
   return {
     env: vars.NODE_ENV,
@@ -130,10 +291,84 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dataDir,
     database: parseDatabaseUrl(vars.DATABASE_URL, dataDir),
     migrationsRun: vars.DB_MIGRATIONS_RUN,
-    jwtSecret: vars.JWT_SECRET,
+    pool: {
+      size: vars.DB_POOL_SIZE,
+      statementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS,
+      connectionTimeoutMs: vars.DB_CONNECTION_TIMEOUT_MS,
+    },
+    jwt: {
+      key,
+      issuer: list(vars.JWT_ISSUER),
+      audience: list(vars.JWT_AUDIENCE),
+      clockToleranceSeconds: vars.JWT_CLOCK_TOLERANCE_SECONDS,
+      claims: {
+        tenant: vars.JWT_TENANT_CLAIM,
+        authorities: vars.JWT_AUTHORITIES_CLAIM,
+        scope: vars.JWT_SCOPE_CLAIM,
+        client: vars.JWT_CLIENT_CLAIM,
+        user: vars.JWT_USER_CLAIM,
+      },
+      defaultTenant: vars.DEFAULT_TENANT,
+    },
     throttle: { limit: vars.THROTTLE_LIMIT, ttlSeconds: vars.THROTTLE_TTL_SECONDS },
+    redis: vars.REDIS_URL ? { url: vars.REDIS_URL, keyPrefix: vars.REDIS_KEY_PREFIX } : undefined,
     logLevel: vars.LOG_LEVEL,
+    shutdownTimeoutSeconds: vars.SHUTDOWN_TIMEOUT_SECONDS,
+    corsOrigins: vars.CORS_ORIGINS === undefined ? undefined : vars.CORS_ORIGINS === '*' ? true : list(vars.CORS_ORIGINS),
+    http: {
+      requestTimeoutSeconds: vars.HTTP_REQUEST_TIMEOUT_SECONDS,
+      keepAliveTimeoutSeconds: vars.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS,
+      trustProxy: parseTrustProxy(vars.TRUST_PROXY),
+    },
   };
+}
+
+/** Comma-separated values, trimmed; undefined when there are none. */
+function list(value: string | undefined): string[] | undefined {
+  const items = (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  return items.length > 0 ? items : undefined;
+}
+
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return list(value) ?? false;
+}
+
+export const PRODUCTION_KEY_REQUIRED =
+  'NODE_ENV=production needs a token verification key, and never uses the development secret generated in DATA_DIR. ' +
+  "Set JWT_JWKS_URI to your identity provider's JWKS URL (RS256/ES256 tokens), " +
+  'or JWT_PUBLIC_KEY to its PEM public key, or JWT_SECRET to an HS256 secret of at least 32 random characters.';
+
+/** The one verification mode, from the three mutually exclusive variables. */
+function jwtKeyConfig(vars: EnvironmentVariables, tokensVerified: boolean): JwtKeyConfig {
+  const set = (['JWT_JWKS_URI', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const).filter((name) => vars[name] !== undefined);
+  if (set.length > 1) {
+    throw new ConfigError([`${set.join(' and ')} are alternatives: set only one of JWT_JWKS_URI, JWT_PUBLIC_KEY, JWT_SECRET`]);
+  }
+  if (vars.JWT_JWKS_URI) {
+    return {
+      mode: 'jwks',
+      jwksUri: vars.JWT_JWKS_URI,
+      cacheSeconds: vars.JWT_JWKS_CACHE_SECONDS,
+      refetchFloorSeconds: vars.JWT_JWKS_REFETCH_FLOOR_SECONDS,
+    };
+  }
+  if (vars.JWT_PUBLIC_KEY) {
+    const pem = normalizePem(vars.JWT_PUBLIC_KEY);
+    const parsed = parsePublicKeyPem(pem);
+    if (typeof parsed === 'string') throw new ConfigError([`JWT_PUBLIC_KEY ${parsed}`]);
+    return { mode: 'public-key', publicKeyPem: pem };
+  }
+  if (vars.JWT_SECRET) return { mode: 'secret', secret: vars.JWT_SECRET };
+  if (vars.NODE_ENV === 'production' && tokensVerified) throw new ConfigError([PRODUCTION_KEY_REQUIRED]);
+  return { mode: 'dev-secret' };
+}
+
+/** Environment files often carry a PEM on one line with literal "\n" separators. */
+function normalizePem(value: string): string {
+  return value.includes('\\n') ? value.replace(/\\n/g, '\n') : value;
 }
 
 function parseDatabaseUrl(url: string | undefined, dataDir: string): DatabaseConfig {

@@ -22,10 +22,18 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
     logging: false,
   } as const;
   if (config.database.type === 'postgres') {
+    const { size, statementTimeoutMs, connectionTimeoutMs } = config.pool;
     return {
       ...common,
       type: 'postgres',
       url: config.database.url,
+      // Per instance: N instances open up to N × DB_POOL_SIZE connections.
+      poolSize: size,
+      // Waiting for a connection (new, or from an exhausted pool) fails after this, not never.
+      connectTimeoutMS: connectionTimeoutMs,
+      applicationName: 'password-sync-groups',
+      // The server cancels a statement running longer than this; the request becomes a 500.
+      extra: statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {},
       migrations: [join(__dirname, 'migrations', 'postgres', '*.{ts,js}')],
       migrationsTransactionMode: 'each',
     };

@@ -4,7 +4,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
 import { mintToken, type DevTokenOptions } from '../../src/common/auth/dev-token';
-import { resolveSigningSecret } from '../../src/common/auth/signing-key';
+import { signingSecretOf } from '../../src/common/auth/signing-key';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './databases';
 
@@ -18,31 +18,53 @@ export interface TestApp {
   token(options?: Partial<DevTokenOptions>): string;
   /** `Authorization` header value for token(options). */
   bearer(options?: Partial<DevTokenOptions>): string;
+  /** The log lines written so far, parsed (with `captureLogs`; LOG_LEVEL then defaults to info). */
+  logs(): Array<Record<string, unknown>>;
+  /** http://127.0.0.1:<port> (with `listen`: a real socket, for clients other than supertest). */
+  url: string;
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  captureLogs?: boolean;
+  listen?: boolean;
+}
+
 /** Starts the real application (createApp, as production) on a fresh database. */
-export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const db = await createTestDatabase(kind);
   let app: NestFastifyApplication;
   let config: AppConfig;
+  const lines: string[] = [];
+  let url = '';
   try {
     config = loadConfig({
       DATA_DIR: db.dataDir,
       DATABASE_URL: db.url,
       JWT_SECRET: randomBytes(32).toString('hex'),
-      LOG_LEVEL: 'silent',
+      LOG_LEVEL: options.captureLogs ? 'info' : 'silent',
       THROTTLE_LIMIT: '100000',
       ...env,
     });
-    app = await createApp(config);
+    app = await createApp(config, options.captureLogs ? { logDestination: { write: (line: string) => void lines.push(line) } } : {});
+    if (options.listen) {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      url = await app.getUrl();
+    }
     await app.getHttpAdapter().getInstance().ready();
   } catch (err) {
     await db.drop();
     throw err;
   }
-  const key = resolveSigningSecret(config.jwtSecret, config.dataDir).key;
-  const token = (options: Partial<DevTokenOptions> = {}) => mintToken(key, { tenant: 'acme', ...options });
+  const key = signingSecretOf(config)?.key;
+  const token = (options: Partial<DevTokenOptions> = {}) => {
+    if (!key) throw new Error('This app verifies asymmetric tokens: sign them with the test key pair instead');
+    return mintToken(key, { tenant: 'acme', ...options });
+  };
   return {
     app,
     config,
@@ -51,6 +73,8 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
     http: () => request(app.getHttpServer()),
     token,
     bearer: (options) => `Bearer ${token(options)}`,
+    logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    url,
     close: async () => {
       await app.close();
       await db.drop();

@@ -2,13 +2,14 @@ import type { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import { sign, verify, type SignOptions, type VerifyOptions } from 'jsonwebtoken';
-import type { AppConfig } from '../../config/app-config';
+import { loadConfig } from '../../config/app-config';
 import { UnauthorizedError } from '../errors/domain-error';
 import { Public } from './access.decorator';
 import { AuthenticationGuard, failureReason } from './authentication.guard';
 import { mintToken } from './dev-token';
 import { JwtStrategy } from './jwt.strategy';
 import type { Principal } from './principal';
+import { VerificationKeys } from './verification-keys';
 import type { AuthenticatedRequest } from './request-context';
 
 const SECRET = 'unit-test-secret-that-is-long-enough-0123456789';
@@ -173,9 +174,9 @@ describe('AuthenticationGuard.handleRequest', () => {
 
 describe('AuthenticationGuard.canActivate with the real JwtStrategy', () => {
   const guard = new AuthenticationGuard(new Reflector());
-  const config = { jwtSecret: SECRET, dataDir: '/nonexistent' } as AppConfig;
+  const config = loadConfig({ JWT_SECRET: SECRET, DATA_DIR: '/nonexistent' });
   // Registers the 'jwt' strategy with passport, as the Nest module does at boot.
-  new JwtStrategy(config);
+  new JwtStrategy(config, new VerificationKeys(config));
 
   async function authenticate(authorization?: string): Promise<AuthenticatedRequest> {
     const request = requestWith(authorization);

@@ -55,6 +55,10 @@ export function failureReason(error: unknown, request: AuthenticatedRequest): st
     case 'jwt signature is required':
       return 'JWT algorithm is not allowed';
     default:
+      // jsonwebtoken's key-type checks; VerificationKeys refuses these earlier, this is a backstop.
+      if (message?.startsWith('secretOrPublicKey must be') || message?.startsWith('"alg" parameter')) {
+        return 'JWT algorithm is not allowed';
+      }
       if (message?.startsWith('jwt audience invalid')) return 'JWT audience is invalid';
       if (message?.startsWith('jwt issuer invalid')) return 'JWT issuer is invalid';
       return 'JWT is malformed';

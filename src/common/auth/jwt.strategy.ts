@@ -1,25 +1,48 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { KeyObject } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { UnauthorizedError } from '../errors/domain-error';
-import { principalFromClaims, type Principal, type SailPointClaims } from './principal';
-import { resolveSigningSecret } from './signing-key';
+import { principalFromClaims, type ClaimMapping, type Claims, type Principal } from './principal';
+import { VerificationKeys } from './verification-keys';
 
+/**
+ * passport-jwt with a key provider: `VerificationKeys` picks the KeyObject for each token (by
+ * algorithm and `kid`) and refuses algorithms outside the configured mode; jsonwebtoken then
+ * checks the signature with the same allow-list, the expiry (with the clock tolerance) and,
+ * when configured, the issuer and audience.
+ */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  private readonly mapping: ClaimMapping;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig, keys: VerificationKeys) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      // A KeyObject, not a string: jsonwebtoken re-parses string keys on every verification.
-      secretOrKey: resolveSigningSecret(config.jwtSecret, config.dataDir).key as unknown as string,
-      algorithms: ['HS256'],
+      // jsonwebtoken takes KeyObjects (its typings say string | Buffer); a KeyObject is never re-parsed.
+      secretOrKeyProvider: (_request, rawJwt, done) => {
+        const provide = (key: KeyObject) => done(null, key as unknown as string);
+        let key: KeyObject | Promise<KeyObject>;
+        try {
+          key = keys.keyFor(rawJwt);
+        } catch (err) {
+          return done(err);
+        }
+        if (key instanceof Promise) key.then(provide, (err: unknown) => done(err));
+        else provide(key);
+      },
+      algorithms: [...keys.algorithms],
+      issuer: config.jwt.issuer,
+      audience: config.jwt.audience,
       ignoreExpiration: false,
+      jsonWebTokenOptions: { clockTolerance: config.jwt.clockToleranceSeconds },
     });
+    this.mapping = { ...config.jwt.claims, defaultTenant: config.jwt.defaultTenant };
   }
 
-  validate(claims: SailPointClaims): Principal {
-    const principal = principalFromClaims(claims);
+  validate(claims: Claims): Principal {
+    const principal = principalFromClaims(claims, this.mapping);
     if (typeof principal === 'string') throw new UnauthorizedError(principal);
     return principal;
   }

@@ -1,8 +1,8 @@
-import { principalFromClaims, type Principal, type SailPointClaims } from './principal';
+import { principalFromClaims, type Principal, type Claims } from './principal';
 
 const EXP = Math.floor(Date.now() / 1000) + 3600;
 
-function principal(claims: SailPointClaims): Principal {
+function principal(claims: Claims): Principal {
   const result = principalFromClaims({ tenant_id: 't1', exp: EXP, ...claims });
   if (typeof result === 'string') throw new Error(`expected a principal, got "${result}"`);
   return result;

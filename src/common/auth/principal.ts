@@ -1,7 +1,9 @@
+import type { ClaimNames } from '../../config/app-config';
+
 /** Who is calling: read from the verified JWT, attached to the request by the auth guard. */
 export interface Principal {
   tenantId: string;
-  /** `client_id`, else the token subject: the rate-limit identity. */
+  /** The client claim (`client_id`), else the token subject: the rate-limit identity. */
   clientId: string;
   /** Present for user tokens (personal access tokens, authorization-code flow). */
   identityId?: string;
@@ -10,22 +12,45 @@ export interface Principal {
   scopes: ReadonlySet<string>;
 }
 
-/** A claim set, as SailPoint issues it. */
-export interface SailPointClaims {
-  tenant_id?: unknown;
-  client_id?: unknown;
-  sub?: unknown;
-  identity_id?: unknown;
-  user_name?: unknown;
-  authorities?: unknown;
-  scope?: unknown;
-  exp?: unknown;
+/** A verified claim set. SailPoint's names are the defaults; others come from configuration. */
+export type Claims = Record<string, unknown>;
+
+/** Where each principal field comes from, and the tenant of tokens that carry none. */
+export interface ClaimMapping extends ClaimNames {
+  defaultTenant?: string;
+}
+
+/** SailPoint's claim names. */
+export const SAILPOINT_CLAIMS: ClaimMapping = {
+  tenant: 'tenant_id',
+  authorities: 'authorities',
+  scope: 'scope',
+  client: 'client_id',
+  user: 'identity_id',
+};
+
+/**
+ * A claim by name or dot path: `realm_access.roles` reads `claims.realm_access.roles`. A claim
+ * whose own name contains dots (Auth0's namespaced `https://example.com/roles`) is found by
+ * that exact name first.
+ */
+export function readClaim(claims: Claims, path: string): unknown {
+  if (Object.hasOwn(claims, path)) return claims[path];
+  let node: unknown = claims;
+  for (const segment of path.split('.')) {
+    if (typeof node !== 'object' || node === null || Array.isArray(node) || !Object.hasOwn(node, segment)) {
+      return undefined;
+    }
+    node = (node as Record<string, unknown>)[segment];
+  }
+  return node;
 }
 
 const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 
+/** An array of strings, or a space-separated string (OAuth's `scope`). */
 function stringSet(v: unknown): Set<string> {
-  if (Array.isArray(v)) return new Set(v.filter((x): x is string => typeof x === 'string'));
+  if (Array.isArray(v)) return new Set(v.filter((x): x is string => typeof x === 'string' && x.length > 0));
   if (typeof v === 'string') return new Set(v.split(' ').filter(Boolean));
   return new Set();
 }
@@ -33,16 +58,16 @@ function stringSet(v: unknown): Set<string> {
 /**
  * Builds the principal, or returns the reason the token is unusable (for the 401 body).
  */
-export function principalFromClaims(claims: SailPointClaims): Principal | string {
-  const tenantId = nonEmpty(claims.tenant_id);
+export function principalFromClaims(claims: Claims, mapping: ClaimMapping = SAILPOINT_CLAIMS): Principal | string {
+  const tenantId = nonEmpty(readClaim(claims, mapping.tenant)) ?? mapping.defaultTenant;
   if (!tenantId) return 'JWT has no tenant';
   if (typeof claims.exp !== 'number') return 'JWT has no expiry';
   return {
     tenantId,
-    clientId: nonEmpty(claims.client_id) ?? nonEmpty(claims.sub) ?? 'anonymous',
-    identityId: nonEmpty(claims.identity_id),
+    clientId: nonEmpty(readClaim(claims, mapping.client)) ?? nonEmpty(claims.sub) ?? 'anonymous',
+    identityId: nonEmpty(readClaim(claims, mapping.user)),
     userName: nonEmpty(claims.user_name),
-    authorities: stringSet(claims.authorities),
-    scopes: stringSet(claims.scope),
+    authorities: stringSet(readClaim(claims, mapping.authorities)),
+    scopes: stringSet(readClaim(claims, mapping.scope)),
   };
 }

@@ -1,6 +1,7 @@
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AppConfig } from '../../config/app-config';
 
 export const DEV_SECRET_FILE = 'jwt-secret';
 
@@ -35,4 +36,12 @@ export function resolveSigningSecret(jwtSecret: string | undefined, dataDir: str
     return resolveSigningSecret(undefined, dataDir);
   }
   return { key: createSecretKey(Buffer.from(secret, 'utf8')), source: 'generated' };
+}
+
+/** The HS256 secret of an app in secret or dev-secret mode; undefined with asymmetric keys. */
+export function signingSecretOf(config: AppConfig): SigningSecret | undefined {
+  const { key } = config.jwt;
+  if (key.mode === 'secret') return resolveSigningSecret(key.secret, config.dataDir);
+  if (key.mode === 'dev-secret') return resolveSigningSecret(undefined, config.dataDir);
+  return undefined;
 }

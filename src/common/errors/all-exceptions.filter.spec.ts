@@ -251,14 +251,14 @@ describe('AllExceptionsFilter', () => {
       causes: [],
     };
 
-    it('an unknown Error → 500 envelope without its text, logged with the trackingId', () => {
+    it('an unknown Error → 500 envelope without its text, logged on the request's logger (which carries the trackingId)', () => {
       const h = harness();
       const error = new Error('connection to db-secret-host:5432 refused');
       const result = h.run(error);
       expect(result).toEqual({ status: 500, headers: {}, body: internal });
       expect(JSON.stringify(result.body)).not.toContain('db-secret-host');
       expect(h.logError).toHaveBeenCalledTimes(1);
-      expect(h.logError).toHaveBeenCalledWith({ err: error, trackingId: TRACKING_ID }, 'unhandled error');
+      expect(h.logError).toHaveBeenCalledWith({ err: error }, 'unhandled error');
     });
 
     it('a 5xx HttpException is an internal fault too', () => {
@@ -271,7 +271,7 @@ describe('AllExceptionsFilter', () => {
     it.each([['a string'], [undefined], [{ weird: true }]])('a thrown non-Error (%p) → 500', (thrown) => {
       const h = harness();
       expect(h.run(thrown)).toEqual({ status: 500, headers: {}, body: internal });
-      expect(h.logError).toHaveBeenCalledWith({ err: thrown, trackingId: TRACKING_ID }, 'unhandled error');
+      expect(h.logError).toHaveBeenCalledWith({ err: thrown }, 'unhandled error');
     });
 
     it('does not log client errors', () => {

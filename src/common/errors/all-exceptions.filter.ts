@@ -39,7 +39,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
         .send(envelope);
       return;
     }
-    request.log.error({ err: exception, trackingId }, 'unhandled error');
+    // request.log carries the trackingId already (Fastify binds it to the request's logger).
+    request.log.error({ err: exception }, 'unhandled error');
     void reply.status(500).send(errorEnvelope('INTERNAL', trackingId));
   }
 
@@ -70,7 +71,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private routeNotFound(request: FastifyRequest): DomainError {
     const path = request.url.split('?')[0];
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    const allowed = ROUTABLE_METHODS.filter((method) => fastify.findRoute({ method, url: path }) !== null);
+    const allowed = ROUTABLE_METHODS.filter((method) => {
+      const route = fastify.findRoute({ method, url: path });
+      // With CORS on, preflights are answered through an OPTIONS catch-all ('*'): that is not
+      // a method of the resource.
+      return route !== null && !(method === 'OPTIONS' && Object.hasOwn(route.params ?? {}, '*'));
+    });
     if (allowed.length > 0) {
       return new DomainError(
         'METHOD_NOT_ALLOWED',

@@ -12,7 +12,9 @@ export type DomainErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'PRECONDITION_FAILED'
   | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE';
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'REQUEST_TIMEOUT'
+  | 'HEADERS_TOO_LARGE';
 
 export class DomainError extends Error {
   constructor(

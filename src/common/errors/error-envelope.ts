@@ -67,6 +67,16 @@ export const ENVELOPES: Record<DomainErrorCode | 'INTERNAL', EnvelopeKind> = {
     detailCode: '415 Unsupported Media Type',
     text: 'The request body is in a format not supported by the target resource.',
   },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    detailCode: '408 Request Timeout',
+    text: 'The server did not receive a complete request message within the time that it was prepared to wait.',
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    detailCode: '431 Request Header Fields Too Large',
+    text: 'The server is unwilling to process the request because its header fields are too large.',
+  },
   INTERNAL: { status: 500, detailCode: '500.0 Internal Fault', text: 'An internal fault occurred.' },
 };
 
