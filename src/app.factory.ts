@@ -1,3 +1,4 @@
+import fastifyCompress from '@fastify/compress';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
@@ -10,6 +11,8 @@ import { loadConfig, type AppConfig } from './config/app-config';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 export const TRACKING_ID_HEADER = 'X-Tracking-Id';
+/** Responses at least this large are compressed when the client asks (Accept-Encoding). */
+export const COMPRESSION_THRESHOLD_BYTES = 1024;
 
 /** 32 lowercase hex characters, new for every request. */
 const newTrackingId = () => randomUUID().replace(/-/g, '');
@@ -32,6 +35,14 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: config.logLevel === 'silent' ? false : ['fatal', 'error', 'warn', 'log'],
     abortOnError: false,
+  });
+  // Before any route exists: the plugin attaches itself to each route as it is added. br, gzip or
+  // deflate, as the client's Accept-Encoding prefers (zstd left out: Node 20 lacks it). Request
+  // bodies are not decompressed (the API takes plain JSON).
+  await app.register(fastifyCompress, {
+    encodings: ['br', 'gzip', 'deflate'],
+    threshold: COMPRESSION_THRESHOLD_BYTES,
+    globalDecompression: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
