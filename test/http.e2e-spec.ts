@@ -154,11 +154,12 @@ describe('HTTP behaviour: compression, HEAD, OPTIONS', () => {
       ['/password-sync-groups', 'GET, HEAD, POST'],
       ['/v3/password-sync-groups/6881f631-3bd5-4213-9c75-8e05cc3e35dd', 'GET, HEAD, PUT, DELETE'],
     ])('OPTIONS %s is a 405 envelope naming the allowed methods, not a 500', async (path, allowed) => {
-      for (const headers of [
+      const variants: Array<Record<string, string>> = [
         {},
         // What a browser sends before a cross-origin request.
         { Origin: 'https://elsewhere.example', 'Access-Control-Request-Method': 'POST' },
-      ]) {
+      ];
+      for (const headers of variants) {
         const res = await rawRequest(base, 'OPTIONS', path, headers);
         const trackingId = res.headers['x-tracking-id'] as string;
         expect(res.status).toBe(405);
