@@ -1,6 +1,6 @@
 import { createApp } from './app.factory';
 import { ConfigError, loadConfig } from './config/app-config';
-import { DOCS_PATH } from './common/swagger/swagger-setup';
+import { baseUrlOf, startupBanner } from './startup-banner';
 
 async function bootstrap(): Promise<void> {
   let config;
@@ -15,17 +15,9 @@ async function bootstrap(): Promise<void> {
   }
   const app = await createApp(config);
   await app.listen({ port: config.port, host: config.host });
-  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
-  const db = config.database.type === 'sqlite' ? `SQLite at ${config.database.database}` : 'PostgreSQL';
-  process.stdout.write(
-    [
-      `Password Sync Groups API listening on ${base} (${db})`,
-      `  API:   ${base}/password-sync-groups (also under /v3, /beta, /v2024, /v2025, /v2026)`,
-      `  Docs:  ${base}/${DOCS_PATH}`,
-      `  Token: npm run token   (mints a development JWT the service accepts; see README)`,
-      '',
-    ].join('\n'),
-  );
+  // The address actually bound (PORT=0 picks a free port).
+  const address = app.getHttpServer().address();
+  process.stdout.write(startupBanner(config, baseUrlOf(address, config)));
 }
 
 void bootstrap();
