@@ -1,4 +1,5 @@
 import fastifyCompress from '@fastify/compress';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
@@ -17,11 +18,22 @@ export const COMPRESSION_THRESHOLD_BYTES = 1024;
 /** 32 lowercase hex characters, new for every request. */
 const newTrackingId = () => randomUUID().replace(/-/g, '');
 
+export interface CreateAppOptions {
+  /**
+   * Feature modules mounted beside the built-in ones, exactly as if AppModule imported them.
+   * Production mounts none; tests use it to mount a module of their own (docs/extending.md).
+   */
+  extraModules?: ReadonlyArray<Type<unknown> | DynamicModule>;
+}
+
 /**
  * Builds the application exactly as production runs it; `main.ts`, the e2e tests and the
  * OpenAPI script all call this, so tests exercise what ships.
  */
-export async function createApp(config: AppConfig = loadConfig()): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig = loadConfig(),
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     genReqId: newTrackingId,
     requestIdHeader: false,
@@ -32,10 +44,14 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
     trustProxy: false,
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: config.logLevel === 'silent' ? false : ['fatal', 'error', 'warn', 'log'],
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, options.extraModules),
+    adapter,
+    {
+      logger: config.logLevel === 'silent' ? false : ['fatal', 'error', 'warn', 'log'],
+      abortOnError: false,
+    },
+  );
   // Before any route exists: the plugin attaches itself to each route as it is added. br, gzip or
   // deflate, as the client's Accept-Encoding prefers (zstd left out: Node 20 lacks it). Request
   // bodies are not decompressed (the API takes plain JSON).

@@ -1,14 +1,15 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type Type } from '@nestjs/common';
 import { CoreModule } from './common/core.module';
 import type { AppConfig } from './config/app-config';
 import { PasswordSyncGroupsModule } from './password-sync-groups/password-sync-groups.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `extraModules`: feature modules mounted beside the built-in ones (see createApp). */
+  static forRoot(config: AppConfig, extraModules: ReadonlyArray<Type<unknown> | DynamicModule> = []): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config), PasswordSyncGroupsModule],
+      imports: [CoreModule.forRoot(config), PasswordSyncGroupsModule, ...extraModules],
     };
   }
 }

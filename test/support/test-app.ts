@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createApp } from '../../src/app.factory';
+import { createApp, type CreateAppOptions } from '../../src/app.factory';
 import { mintToken, type DevTokenOptions } from '../../src/common/auth/dev-token';
 import { resolveSigningSecret } from '../../src/common/auth/signing-key';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
@@ -21,8 +21,17 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface StartOptions extends CreateAppOptions {
+  /** Runs after the database exists and before the app starts (e.g. to run a module's migrations). */
+  prepare?: (config: AppConfig) => Promise<void>;
+}
+
 /** Starts the real application (createApp, as production) on a fresh database. */
-export async function startTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestApp> {
   const db = await createTestDatabase(kind);
   let app: NestFastifyApplication;
   let config: AppConfig;
@@ -35,7 +44,8 @@ export async function startTestApp(kind: DatabaseKind, env: Record<string, strin
       THROTTLE_LIMIT: '100000',
       ...env,
     });
-    app = await createApp(config);
+    await options.prepare?.(config);
+    app = await createApp(config, { extraModules: options.extraModules });
     await app.getHttpAdapter().getInstance().ready();
   } catch (err) {
     await db.drop();
