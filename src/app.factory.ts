@@ -2,7 +2,7 @@ import fastifyCompress from '@fastify/compress';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './common/auth/request-context';
@@ -24,6 +24,22 @@ export interface CreateAppOptions {
    * Production mounts none; tests use it to mount a module of their own (docs/extending.md).
    */
   extraModules?: ReadonlyArray<Type<unknown> | DynamicModule>;
+}
+
+/**
+ * The API takes JSON only. Fastify parses text/plain by default and Nest's init() adds
+ * application/x-www-form-urlencoded; without those parsers any other body is a 415.
+ * An empty JSON body counts as no body (clients such as HTTP libraries send
+ * `Content-Type: application/json` on a DELETE without one); where a body is required,
+ * validation then answers "The request body must be a JSON object."
+ */
+function useJsonOnlyBodies(fastify: FastifyInstance): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser(['application/json', 'text/plain', 'application/x-www-form-urlencoded']);
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined);
+    else parseJson(request, body as string, done);
+  });
 }
 
 /**
@@ -81,8 +97,6 @@ export async function createApp(
   app.enableShutdownHooks();
   setupSwagger(app);
   await app.init();
-  // The API takes JSON only. Fastify parses text/plain by default and Nest's init() adds
-  // application/x-www-form-urlencoded; without those parsers any other body is a 415.
-  fastify.removeContentTypeParser(['text/plain', 'application/x-www-form-urlencoded']);
+  useJsonOnlyBodies(fastify);
   return app;
 }

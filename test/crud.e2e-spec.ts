@@ -1,12 +1,13 @@
 import { DATABASES } from './support/databases';
 import {
+  clearGroups,
+  groupNotFound,
   ISO_UTC,
+  snapshot,
+  startTestApp,
   TRACKING_ID,
   UUID_V4,
   VALID_BODY,
-  groupNotFound,
-  snapshot,
-  startTestApp,
   type TestApp,
 } from './support/test-app';
 
@@ -19,8 +20,7 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
     await t?.close();
   });
   beforeEach(async () => {
-    await t.dataSource.query('DELETE FROM password_sync_group_source');
-    await t.dataSource.query('DELETE FROM password_sync_group');
+    await clearGroups(t.dataSource);
   });
 
   const create = (body: object, prefix = '') =>

@@ -63,8 +63,11 @@ describe.each(DATABASES)('sailpoint-api-client SDK against the service (%s)', (k
     await beta.deletePasswordSyncGroup({ id });
 
     // SDK errors carry SailPoint's envelope.
-    const missing = await beta.getPasswordSyncGroup({ id }).catch((err: { response: { status: number; data: { detailCode: string } } }) => err.response);
-    expect(missing.status).toBe(404);
-    expect(missing.data.detailCode).toBe('404 Not found');
+    const failure = await beta.getPasswordSyncGroup({ id }).then(
+      () => undefined,
+      (err: { response: { status: number; data: { detailCode: string } } }) => err.response,
+    );
+    expect(failure?.status).toBe(404);
+    expect(failure?.data.detailCode).toBe('404 Not found');
   });
 });

@@ -116,3 +116,9 @@ export const VALID_BODY = {
   passwordPolicyId: '2c91808d744ba0ce01746f93b6204501',
   sourceIds: ['2c918084660f45d6016617daa9210584', '2c918084660f45d6016617daa9210500'],
 };
+
+/** Empties both tables: for suites that share one app across tests. */
+export async function clearGroups(dataSource: DataSource): Promise<void> {
+  await dataSource.query('DELETE FROM password_sync_group_source');
+  await dataSource.query('DELETE FROM password_sync_group');
+}

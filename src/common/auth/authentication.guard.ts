@@ -45,7 +45,7 @@ export function failureReason(error: unknown, request: AuthenticatedRequest): st
   if (name === 'NotBeforeError') return 'JWT is not yet valid';
   if (message === 'No auth token') {
     const header = request.headers.authorization;
-    if (header === undefined || header === '') return 'JWT is missing';
+    if (header === undefined || /^\s*(bearer\s*)?$/i.test(header)) return 'JWT is missing';
     return 'Authorization header must be "Bearer <JWT>"';
   }
   switch (message) {

@@ -1,0 +1,209 @@
+import type { Response } from 'supertest';
+import { DATABASES } from './support/databases';
+import {
+  clearGroups,
+  snapshot,
+  startTestApp,
+  TRACKING_ID,
+  VALID_BODY,
+  type TestApp,
+} from './support/test-app';
+
+const LIMIT = 5;
+const TTL_SECONDS = 2;
+const RATE_LIMIT_TEXT = '{"message":" Rate Limit Exceeded "}';
+
+/** Resolves once Date.now() has reached `deadline` (never early, unlike a bare setTimeout). */
+async function sleepUntil(deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, deadline - Date.now())));
+  }
+}
+
+/** The exact 429: body, content type, and a Retry-After of whole seconds within the window. Returns the seconds. */
+function expectRateLimited(res: Response): number {
+  expect(res.status).toBe(429);
+  expect(res.text).toBe(RATE_LIMIT_TEXT);
+  expect(res.body).toEqual({ message: ' Rate Limit Exceeded ' });
+  expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+  expect(res.headers['x-tracking-id']).toMatch(TRACKING_ID);
+  const retryAfter = res.headers['retry-after'];
+  expect(retryAfter).toMatch(/^\d+$/);
+  const seconds = Number(retryAfter);
+  expect(seconds).toBeGreaterThanOrEqual(1);
+  expect(seconds).toBeLessThanOrEqual(TTL_SECONDS);
+  return seconds;
+}
+
+describe.each(DATABASES)('rate limiting (%s)', (kind) => {
+  let t: TestApp;
+  let groupId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp(kind, { THROTTLE_LIMIT: String(LIMIT), THROTTLE_TTL_SECONDS: String(TTL_SECONDS) });
+    expect(t.config.throttle).toEqual({ limit: LIMIT, ttlSeconds: TTL_SECONDS });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  beforeEach(async () => {
+    await clearGroups(t.dataSource);
+    // Seeded by a client of its own, so no test's budget is touched.
+    const res = await t
+      .http()
+      .post('/password-sync-groups')
+      .set('Authorization', t.bearer({ clientId: `seeder-${expect.getState().currentTestName}` }))
+      .send(VALID_BODY);
+    expect(res.status).toBe(200);
+    groupId = res.body.id;
+  });
+
+  /** Each test uses its own client ids, so budgets never leak from one test into the next. */
+  const client = (clientId: string, options: Parameters<TestApp['bearer']>[0] = {}) =>
+    t.bearer({ clientId, ...options });
+  const list = (auth: string | undefined, prefix = '') => {
+    const req = t.http().get(`${prefix}/password-sync-groups`);
+    return auth === undefined ? req : req.set('Authorization', auth);
+  };
+  const getById = (auth: string, prefix = '') =>
+    t.http().get(`${prefix}/password-sync-groups/${groupId}`).set('Authorization', auth);
+
+  /** Sends `n` list requests and asserts each is served. */
+  async function spend(auth: string, n: number, prefix = ''): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      const res = await list(auth, prefix);
+      expect({ i, prefix, status: res.status }).toEqual({ i, prefix, status: 200 });
+    }
+  }
+
+  it('the 6th request within the window is 429 with the exact body and Retry-After; after waiting that long the client is served again, with a fresh budget', async () => {
+    const auth = client('window-client');
+    await spend(auth, LIMIT);
+
+    const sixth = await list(auth);
+    const receivedAt = Date.now();
+    const seconds = expectRateLimited(sixth);
+
+    // Still refused while the window lasts.
+    expectRateLimited(await getById(auth));
+
+    await sleepUntil(receivedAt + seconds * 1000);
+    const again = await list(auth);
+    expect(again.status).toBe(200);
+    expect(again.body.map((g: { id: string }) => g.id)).toEqual([groupId]);
+
+    // The served request opened a new window: four more, then refused again.
+    await spend(auth, LIMIT - 1);
+    expectRateLimited(await list(auth));
+  });
+
+  it('a throttled write never reaches the database', async () => {
+    const auth = client('writer');
+    await spend(auth, LIMIT);
+    const before = await snapshot(t.dataSource);
+    expectRateLimited(
+      await t.http().post('/password-sync-groups').set('Authorization', auth).send({ ...VALID_BODY, name: 'New', sourceIds: ['n'] }),
+    );
+    expectRateLimited(
+      await t.http().put(`/password-sync-groups/${groupId}`).set('Authorization', auth).send({ ...VALID_BODY, name: 'Changed' }),
+    );
+    expectRateLimited(await t.http().delete(`/password-sync-groups/${groupId}`).set('Authorization', auth));
+    expect(await snapshot(t.dataSource)).toEqual(before);
+  });
+
+  it('the budget is per client: another client_id, or the same client_id of another tenant, is still served', async () => {
+    const a = client('client-a');
+    await spend(a, LIMIT);
+    expectRateLimited(await list(a));
+
+    // Another client of the same tenant.
+    const b = client('client-b');
+    expect((await list(b)).status).toBe(200);
+    // The same client_id in another tenant is another client.
+    expect((await list(client('client-a', { tenant: 'globex' }))).status).toBe(200);
+    // The same client with another identity is the same client: still refused.
+    expectRateLimited(await list(client('client-a', { identityId: 'someone-else' })));
+    // An application token of that client too.
+    expectRateLimited(await list(client('client-a', { identityId: undefined })));
+    expectRateLimited(await list(a));
+    // b has its own 5: four left.
+    await spend(b, LIMIT - 1);
+    expectRateLimited(await list(b));
+  });
+
+  it('the budget is per version prefix: the bare path, /v3 and /beta each allow 5', async () => {
+    const auth = client('prefixed');
+    for (const prefix of ['', '/v3', '/beta']) await spend(auth, LIMIT, prefix);
+    for (const prefix of ['', '/v3', '/beta']) expectRateLimited(await list(auth, prefix));
+    // A prefix not used yet still has its whole budget.
+    expect((await list(auth, '/v2024')).status).toBe(200);
+    expectRateLimited(await getById(auth, '/v3'));
+  });
+
+  it('the budget is shared across routes: list and get-by-id draw on one budget', async () => {
+    const auth = client('mixed');
+    const served = [
+      await list(auth),
+      await getById(auth),
+      await list(auth),
+      await getById(auth),
+      await list(auth),
+    ];
+    expect(served.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(served[1].body.id).toBe(groupId);
+    expectRateLimited(await getById(auth));
+    expectRateLimited(await list(auth));
+  });
+
+  it("requests refused with 403 still count against the client's budget", async () => {
+    const reader = client('reader', { scopes: ['idn:password-sync-group:read'] });
+    for (let i = 0; i < LIMIT; i++) {
+      const res = await t.http().delete(`/password-sync-groups/${groupId}`).set('Authorization', reader);
+      expect(res.status).toBe(403);
+    }
+    expectRateLimited(await list(reader));
+  });
+
+  it('requests that fail authentication are counted per IP: the 6th is 429 instead of 401', async () => {
+    const prefix = '/v2025';
+    const failures: Array<[string | undefined, string]> = [
+      [undefined, 'JWT is missing'],
+      ['Bearer not-a-jwt', 'JWT is malformed'],
+      ['Basic abc', 'Authorization header must be "Bearer <JWT>"'],
+      [t.bearer({ expiresInSeconds: -10 }), 'JWT is expired'],
+      [`${t.bearer()}x`, 'JWT signature is invalid'],
+    ];
+    for (const [auth, reason] of failures) {
+      const res = await list(auth, prefix);
+      expect(res.status).toBe(401);
+      expect(res.body).toEqual({ error: `JWT validation failed: ${reason}` });
+    }
+    // Different bad tokens, one caller: the 6th is refused before authentication is reported.
+    expectRateLimited(await list(undefined, prefix));
+    expectRateLimited(await list('Bearer another-bad-token', prefix));
+    const before = await snapshot(t.dataSource);
+    expectRateLimited(await t.http().post(`${prefix}/password-sync-groups`).send(VALID_BODY));
+    expect(await snapshot(t.dataSource)).toEqual(before);
+
+    // A valid client from the same IP has its own budget.
+    expect((await list(client('valid-after-ip-block'), prefix)).status).toBe(200);
+    // The IP budget is per prefix too: elsewhere the failure is reported as usual.
+    const elsewhere = await list(undefined, '/v2026');
+    expect(elsewhere.status).toBe(401);
+    expect(elsewhere.body).toEqual({ error: 'JWT validation failed: JWT is missing' });
+  });
+
+  it('/docs-json is public and not rate-limited, and does not draw on the IP budget', async () => {
+    for (let i = 0; i < LIMIT * 3; i++) {
+      const res = await t.http().get('/docs-json');
+      expect({ i, status: res.status }).toEqual({ i, status: 200 });
+      expect(res.body.openapi).toMatch(/^3\./);
+      expect(res.body.paths['/password-sync-groups']).toBeDefined();
+      expect(res.headers['retry-after']).toBeUndefined();
+    }
+    // The bare-path IP budget is untouched: an anonymous API call is still answered 401, not 429.
+    const res = await list(undefined);
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ error: 'JWT validation failed: JWT is missing' });
+  });
+});
