@@ -1,4 +1,6 @@
+import fastifyCompress from '@fastify/compress';
 import helmet from '@fastify/helmet';
+import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -17,10 +19,17 @@ export const TRACKING_ID_HEADER = 'X-Tracking-Id';
 export const CORS_EXPOSED_HEADERS = ['X-Total-Count', 'X-Tracking-Id', 'Retry-After'];
 /** Routes whose successful calls are logged at debug, not info (probes call them every few seconds). */
 const QUIET_ROUTES = /^\/health\//;
+/** Responses at least this large are compressed when the client asks (Accept-Encoding). */
+export const COMPRESSION_THRESHOLD_BYTES = 1024;
 
 export interface CreateAppOptions {
   /** Where log lines go (stdout by default); tests pass a stream to read them. */
   logDestination?: DestinationStream;
+  /**
+   * Feature modules mounted beside the built-in ones, exactly as if AppModule imported them.
+   * Production mounts none; tests use it to mount a module of their own (docs/extending.md).
+   */
+  extraModules?: ReadonlyArray<Type<unknown> | DynamicModule>;
 }
 
 /**
@@ -35,7 +44,8 @@ function useJsonOnlyBodies(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser(['application/json', 'text/plain', 'application/x-www-form-urlencoded']);
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') done(null, undefined);
-    else parseJson(request, body as string, done);
+    // The default parser answers through done(); its type also allows a promise, so mark it.
+    else void parseJson(request, body as string, done);
   });
 }
 
@@ -72,9 +82,18 @@ export async function createApp(
     // served normally (with Connection: close) rather than answered by Fastify's bare 503.
     return503OnClosing: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, logger), adapter, {
-    logger: new PinoNestLogger(logger),
-    abortOnError: false,
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, logger, options.extraModules),
+    adapter,
+    { logger: new PinoNestLogger(logger), abortOnError: false },
+  );
+  // Before any route exists: the plugin attaches itself to each route as it is added. br, gzip or
+  // deflate, as the client's Accept-Encoding prefers (zstd left out: Node 20 lacks it). Request
+  // bodies are not decompressed (the API takes plain JSON).
+  await app.register(fastifyCompress, {
+    encodings: ['br', 'gzip', 'deflate'],
+    threshold: COMPRESSION_THRESHOLD_BYTES,
+    globalDecompression: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
 

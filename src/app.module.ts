@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, type Type } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { CoreModule } from './common/core.module';
 import type { AppConfig } from './config/app-config';
@@ -7,10 +7,15 @@ import { PasswordSyncGroupsModule } from './password-sync-groups/password-sync-g
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+  /** `extraModules`: feature modules mounted beside the built-in ones (see createApp). */
+  static forRoot(
+    config: AppConfig,
+    logger: Logger,
+    extraModules: ReadonlyArray<Type<unknown> | DynamicModule> = [],
+  ): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, logger), HealthModule, PasswordSyncGroupsModule],
+      imports: [CoreModule.forRoot(config, logger), HealthModule, PasswordSyncGroupsModule, ...extraModules],
     };
   }
 }

@@ -4,6 +4,7 @@ import { createApp } from './app.factory';
 import { ROOT_LOGGER } from './common/logging/logger';
 import { DOCS_PATH } from './common/swagger/swagger-setup';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { baseUrlOf, startupBanner } from './startup-banner';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig;
@@ -20,24 +21,15 @@ async function bootstrap(): Promise<void> {
   const logger = app.get<Logger>(ROOT_LOGGER);
   handleShutdownSignals(app, config, logger);
   await app.listen({ port: config.port, host: config.host });
-
-  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
-  const db = config.database.type === 'sqlite' ? `SQLite at ${config.database.database}` : 'PostgreSQL';
+  // The address actually bound (PORT=0 picks a free port).
+  const base = baseUrlOf(app.getHttpServer().address(), config);
   logger.info(
     { url: base, database: config.database.type, rateLimitStore: config.redis ? 'redis' : 'memory', docs: `${base}/${DOCS_PATH}` },
     'Password Sync Groups API listening',
   );
-  if (config.env === 'development' && process.stdout.isTTY) {
-    process.stdout.write(
-      [
-        `Password Sync Groups API listening on ${base} (${db})`,
-        `  API:   ${base}/password-sync-groups (also under /v3, /beta, /v2024, /v2025, /v2026)`,
-        `  Docs:  ${base}/${DOCS_PATH}`,
-        `  Token: npm run token   (mints a development JWT the service accepts; see README)`,
-        '',
-      ].join('\n'),
-    );
-  }
+  // In development, for the person at the terminal: where things are and a token to paste into
+  // Swagger UI. Elsewhere stdout carries JSON log lines only.
+  if (config.env === 'development') process.stdout.write(startupBanner(config, base));
 }
 
 /**

@@ -35,7 +35,9 @@ export class CoreModule {
     return {
       module: CoreModule,
       imports: [
-        TypeOrmModule.forRoot(buildDataSourceOptions(config)),
+        // autoLoadEntities: a feature module's TypeOrmModule.forFeature([...]) entities join the
+        // DataSource (ENTITIES still lists every entity, for the migration CLI).
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config), autoLoadEntities: true }),
         PassportModule,
         rateLimitStore,
         ThrottlerModule.forRootAsync({

@@ -4,23 +4,32 @@ import type { FastifyReply } from 'fastify';
 import { RequireAccess } from '../common/auth/access.decorator';
 import { TenantId } from '../common/auth/principal.decorator';
 import { PagingQuery, TOTAL_COUNT_HEADER, sendPage } from '../common/pagination/paging-query';
-import { ApiErrorResponses } from '../common/swagger/api-error-responses.decorator';
+import { ApiErrorExamples } from '../common/swagger/api-error-responses.decorator';
 import { UuidParamPipe } from '../common/validation/uuid-param.pipe';
 import { PasswordSyncGroupDto, type PasswordSyncGroupView } from './dto/password-sync-group.dto';
 import { MANAGE_GROUPS, READ_GROUPS } from './password-sync-groups.access';
 import { IdMismatchError } from './password-sync-groups.errors';
+import {
+  CREATE_ERRORS,
+  DELETE_ERRORS,
+  EXAMPLE_BODY,
+  EXAMPLE_GROUP,
+  EXAMPLE_ID,
+  EXAMPLE_LIST,
+  GET_ERRORS,
+  LIST_ERRORS,
+  UPDATE_ERRORS,
+} from './password-sync-groups.examples';
 import { PasswordSyncGroupsService } from './password-sync-groups.service';
-
-const EXAMPLE_ID = '6881f631-3bd5-4213-9c75-8e05cc3e35dd';
-const EXAMPLE_BODY = {
-  name: 'Password Sync Group 2',
-  passwordPolicyId: '2c91808d744ba0ce01746f93b6204501',
-  sourceIds: ['2c918084660f45d6016617daa9210584', '2c918084660f45d6016617daa9210500'],
-};
-const EXAMPLE_GROUP = { id: EXAMPLE_ID, ...EXAMPLE_BODY, created: '2026-11-21T04:00:00.000Z', modified: '2026-11-21T04:00:00.000Z' };
 
 const idParam = (what: string) =>
   ApiParam({ name: 'id', type: String, description: `The ID of password sync group to ${what}.`, example: EXAMPLE_ID });
+
+/** The rules every write follows, for the operation descriptions. */
+const WRITE_RULES =
+  'Names are unique per tenant ignoring case (after trimming), and a source belongs to at most one group: ' +
+  'a conflict is a 400 that names the group holding the name or source. `sourceIds` keeps the order sent. ' +
+  'Needs a **user** token (one with `identity_id`); a rejected request changes nothing.';
 
 /** Method names are SailPoint's operationIds (the OpenAPI document uses them as such). */
 @ApiTags('Password Sync Groups')
@@ -30,15 +39,25 @@ export class PasswordSyncGroupsController {
 
   @Get()
   @RequireAccess(READ_GROUPS)
-  @ApiOperation({ summary: 'Get password sync group list', description: 'This API returns a list of password sync groups, oldest first.' })
+  @ApiOperation({
+    summary: 'Get password sync group list',
+    description:
+      'This API returns a list of password sync groups, oldest first (by `created`, then `id`), so paging with ' +
+      '`limit` and `offset` never skips or repeats a group. With `count=true` the `X-Total-Count` header carries ' +
+      'the number of groups ignoring `limit` and `offset`. Works with user and application tokens.',
+  })
   @ApiOkResponse({
     description: 'A list of password sync groups.',
     type: [PasswordSyncGroupDto],
+    example: EXAMPLE_LIST,
     headers: {
-      [TOTAL_COUNT_HEADER]: { description: 'The total number of groups, ignoring limit and offset; sent when count=true.', schema: { type: 'integer' } },
+      [TOTAL_COUNT_HEADER]: {
+        description: 'The total number of groups, ignoring limit and offset; sent when count=true.',
+        schema: { type: 'integer' },
+      },
     },
   })
-  @ApiErrorResponses(400)
+  @ApiErrorExamples(LIST_ERRORS)
   async getPasswordSyncGroups(
     @TenantId() tenantId: string,
     @Query() paging: PagingQuery,
@@ -52,22 +71,48 @@ export class PasswordSyncGroupsController {
   @RequireAccess(MANAGE_GROUPS)
   @ApiOperation({
     summary: 'Create password sync group',
-    description: 'This API creates a password sync group based on the specifications provided.',
+    description:
+      'This API creates a password sync group based on the specifications provided. It answers **200** (as ' +
+      'SailPoint does, not 201) with the stored group: the server assigns `id`, `created` and `modified`, and ' +
+      `ignores them in the body. ${WRITE_RULES}`,
   })
-  @ApiBody({ type: PasswordSyncGroupDto, required: true, examples: { group: { value: EXAMPLE_BODY } } })
-  @ApiOkResponse({ description: 'Reference to the password sync group.', type: PasswordSyncGroupDto, example: EXAMPLE_GROUP })
-  @ApiErrorResponses(400)
-  createPasswordSyncGroup(@TenantId() tenantId: string, @Body() body: PasswordSyncGroupDto): Promise<PasswordSyncGroupView> {
+  @ApiBody({
+    type: PasswordSyncGroupDto,
+    required: true,
+    examples: { 'Two sources under one policy': { value: EXAMPLE_BODY } },
+  })
+  @ApiOkResponse({
+    description: 'Reference to the password sync group.',
+    type: PasswordSyncGroupDto,
+    example: EXAMPLE_GROUP,
+  })
+  @ApiErrorExamples(CREATE_ERRORS)
+  createPasswordSyncGroup(
+    @TenantId() tenantId: string,
+    @Body() body: PasswordSyncGroupDto,
+  ): Promise<PasswordSyncGroupView> {
     return this.groups.create(tenantId, body);
   }
 
   @Get(':id')
   @RequireAccess(READ_GROUPS)
   @idParam('retrieve')
-  @ApiOperation({ summary: 'Get password sync group by id', description: 'This API returns the sync group for the specified ID.' })
-  @ApiOkResponse({ description: 'Reference to the password sync group.', type: PasswordSyncGroupDto, example: EXAMPLE_GROUP })
-  @ApiErrorResponses(400, 404)
-  getPasswordSyncGroup(@TenantId() tenantId: string, @Param('id', UuidParamPipe) id: string): Promise<PasswordSyncGroupView> {
+  @ApiOperation({
+    summary: 'Get password sync group by id',
+    description:
+      "This API returns the sync group for the specified ID. Another tenant's group is a 404, exactly like a " +
+      'missing one. The id is compared ignoring case.',
+  })
+  @ApiOkResponse({
+    description: 'Reference to the password sync group.',
+    type: PasswordSyncGroupDto,
+    example: EXAMPLE_GROUP,
+  })
+  @ApiErrorExamples(GET_ERRORS)
+  getPasswordSyncGroup(
+    @TenantId() tenantId: string,
+    @Param('id', UuidParamPipe) id: string,
+  ): Promise<PasswordSyncGroupView> {
     return this.groups.get(tenantId, id);
   }
 
@@ -77,11 +122,21 @@ export class PasswordSyncGroupsController {
   @ApiOperation({
     summary: 'Update password sync group by id',
     description:
-      'This API updates the specified password sync group. It replaces name, passwordPolicyId and sourceIds; id may be sent and must match the path; created and modified are ignored.',
+      'This API updates the specified password sync group. It replaces `name`, `passwordPolicyId` and ' +
+      '`sourceIds` (a full replacement, not a patch); `id` may be sent and must equal the path id; `created` and ' +
+      `\`modified\` are ignored. \`modified\` always advances and \`created\` never changes. ${WRITE_RULES}`,
   })
-  @ApiBody({ type: PasswordSyncGroupDto, required: true, examples: { group: { value: { id: EXAMPLE_ID, ...EXAMPLE_BODY } } } })
-  @ApiOkResponse({ description: 'Reference to the password sync group.', type: PasswordSyncGroupDto, example: EXAMPLE_GROUP })
-  @ApiErrorResponses(400, 404)
+  @ApiBody({
+    type: PasswordSyncGroupDto,
+    required: true,
+    examples: { 'Rename and keep the sources': { value: { id: EXAMPLE_ID, ...EXAMPLE_BODY } } },
+  })
+  @ApiOkResponse({
+    description: 'Reference to the password sync group.',
+    type: PasswordSyncGroupDto,
+    example: EXAMPLE_GROUP,
+  })
+  @ApiErrorExamples(UPDATE_ERRORS)
   updatePasswordSyncGroup(
     @TenantId() tenantId: string,
     @Param('id', UuidParamPipe) id: string,
@@ -97,11 +152,17 @@ export class PasswordSyncGroupsController {
   @HttpCode(204)
   @RequireAccess(MANAGE_GROUPS)
   @idParam('delete')
-  @ApiOperation({ summary: 'Delete password sync group by id', description: 'This API deletes the specified password sync group.' })
-  @ApiNoContentResponse({
-    description: 'No content - indicates the request was successful but there is no content to be returned in the response.',
+  @ApiOperation({
+    summary: 'Delete password sync group by id',
+    description:
+      'This API deletes the specified password sync group. Its sources are free to join another group at once. ' +
+      'Answers 204 with an empty body; deleting it again is a 404. Needs a **user** token.',
   })
-  @ApiErrorResponses(400, 404)
+  @ApiNoContentResponse({
+    description:
+      'No content - indicates the request was successful but there is no content to be returned in the response.',
+  })
+  @ApiErrorExamples(DELETE_ERRORS)
   async deletePasswordSyncGroup(@TenantId() tenantId: string, @Param('id', UuidParamPipe) id: string): Promise<void> {
     await this.groups.remove(tenantId, id);
   }

@@ -2,7 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { createApp } from '../../src/app.factory';
+import { createApp, type CreateAppOptions } from '../../src/app.factory';
 import { mintToken, type DevTokenOptions } from '../../src/common/auth/dev-token';
 import { signingSecretOf } from '../../src/common/auth/signing-key';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
@@ -25,9 +25,11 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export interface TestAppOptions {
+export interface TestAppOptions extends Pick<CreateAppOptions, 'extraModules'> {
   captureLogs?: boolean;
   listen?: boolean;
+  /** Runs after the database exists and before the app starts (e.g. to run a module's migrations). */
+  prepare?: (config: AppConfig) => Promise<void>;
 }
 
 /** Starts the real application (createApp, as production) on a fresh database. */
@@ -50,7 +52,11 @@ export async function startTestApp(
       THROTTLE_LIMIT: '100000',
       ...env,
     });
-    app = await createApp(config, options.captureLogs ? { logDestination: { write: (line: string) => void lines.push(line) } } : {});
+    await options.prepare?.(config);
+    app = await createApp(config, {
+      extraModules: options.extraModules,
+      logDestination: options.captureLogs ? { write: (line: string) => void lines.push(line) } : undefined,
+    });
     if (options.listen) {
       await app.listen({ port: 0, host: '127.0.0.1' });
       url = await app.getUrl();

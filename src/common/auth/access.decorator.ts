@@ -1,7 +1,9 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
-import { ApiErrorResponses } from '../swagger/api-error-responses.decorator';
+import { ForbiddenError, UnauthorizedError } from '../errors/domain-error';
+import { ApiErrorExamples, type ErrorExample } from '../swagger/api-error-responses.decorator';
 import { BEARER_SCHEME } from '../swagger/swagger-setup';
+import { USER_TOKEN_REQUIRED, missingAuthority, missingScope } from './access-problems';
 
 export const IS_PUBLIC = 'access:public';
 export const ACCESS_REQUIREMENT = 'access:requirement';
@@ -18,17 +20,36 @@ export interface AccessRequirement {
 /** Opens a route to anonymous callers (docs, health). Everything else is denied by default. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);
 
+/** In words, for the 403 response's description: what a token needs to be let through. */
+export function describeAccess(requirement: AccessRequirement): string {
+  const scopes = requirement.anyScope.map((scope) => `\`${scope}\``).join(', ');
+  const parts = [`the user level (authority) \`${requirement.authority}\``, `one of the scopes ${scopes}`];
+  if (requirement.userToken) parts.push('a user token (one with `identity_id`; application tokens are refused)');
+  return `This operation needs ${parts.join('; ')}.`;
+}
+
 /**
  * States what a route requires. The same declaration is enforced by `AuthorizationGuard` and
- * written into the OpenAPI document (bearer security, user level, 401/403/429 responses), so
- * what is enforced and what is documented cannot drift apart.
+ * written into the OpenAPI document (bearer security, user level, scopes, and the 401, 403,
+ * 429 and 500 responses with the bodies the guards and the filter really send), so what is
+ * enforced and what is documented cannot drift apart.
  */
 export function RequireAccess(requirement: AccessRequirement) {
+  const examples: Record<string, ErrorExample> = {
+    'JWT is missing': new UnauthorizedError('JWT is missing'),
+    'JWT is expired': new UnauthorizedError('JWT is expired'),
+    'JWT signature is invalid': new UnauthorizedError('JWT signature is invalid'),
+    'Token without a required scope': new ForbiddenError([missingScope(requirement)]),
+    'Token without the user level': new ForbiddenError([missingAuthority(requirement)]),
+  };
+  if (requirement.userToken) examples['Application token'] = new ForbiddenError([USER_TOKEN_REQUIRED]);
+  examples['Rate limit exceeded'] = 'RATE_LIMIT';
+  examples['Internal fault'] = 'INTERNAL';
   return applyDecorators(
     SetMetadata(ACCESS_REQUIREMENT, requirement),
     ApiBearerAuth(BEARER_SCHEME),
     ApiExtension('x-sailpoint-userLevels', [requirement.authority]),
     ApiExtension('x-required-scopes', [...requirement.anyScope]),
-    ApiErrorResponses(401, 403, 429, 500),
+    ApiErrorExamples(examples, { 403: describeAccess(requirement) }),
   );
 }

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ForbiddenError, UnauthorizedError } from '../errors/domain-error';
 import { ACCESS_REQUIREMENT, IS_PUBLIC, type AccessRequirement } from './access.decorator';
+import { USER_TOKEN_REQUIRED, missingAuthority, missingScope } from './access-problems';
 import type { AuthenticatedRequest } from './request-context';
 
 /**
@@ -23,15 +24,9 @@ export class AuthorizationGuard implements CanActivate {
     if (!requirement) throw new ForbiddenError(['This route declares no access requirement, so it is closed.']);
 
     const missing: string[] = [];
-    if (!principal.authorities.has(requirement.authority)) {
-      missing.push(`The token lacks the required user level (authority) ${requirement.authority}.`);
-    }
-    if (!requirement.anyScope.some((scope) => principal.scopes.has(scope))) {
-      missing.push(`The token lacks a required scope: one of ${requirement.anyScope.join(', ')}.`);
-    }
-    if (requirement.userToken && !principal.identityId) {
-      missing.push('This operation requires a user token (one with identity_id); application tokens cannot use it.');
-    }
+    if (!principal.authorities.has(requirement.authority)) missing.push(missingAuthority(requirement));
+    if (!requirement.anyScope.some((scope) => principal.scopes.has(scope))) missing.push(missingScope(requirement));
+    if (requirement.userToken && !principal.identityId) missing.push(USER_TOKEN_REQUIRED);
     if (missing.length > 0) throw new ForbiddenError(missing);
     return true;
   }

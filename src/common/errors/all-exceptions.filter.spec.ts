@@ -251,7 +251,7 @@ describe('AllExceptionsFilter', () => {
       causes: [],
     };
 
-    it('an unknown Error → 500 envelope without its text, logged on the request's logger (which carries the trackingId)', () => {
+    it('an unknown Error → 500 envelope without its text, logged on the request logger, which carries the trackingId', () => {
       const h = harness();
       const error = new Error('connection to db-secret-host:5432 refused');
       const result = h.run(error);

@@ -2,8 +2,23 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, Max, Min } from 'class-validator';
 import type { FastifyReply } from 'fastify';
+import { BadRequestError } from '../errors/domain-error';
 
 export const MAX_LIMIT = 250;
+
+/** The 400 causes for bad paging parameters (also the documented examples). */
+export const limitProblem = (value: unknown) =>
+  `limit must be an integer between 0 and ${MAX_LIMIT} (got ${JSON.stringify(value)}).`;
+export const offsetProblem = (value: unknown) =>
+  `offset must be an integer of 0 or more (got ${JSON.stringify(value)}).`;
+export const countProblem = (value: unknown) => `count must be true or false (got ${JSON.stringify(value)}).`;
+
+/** What a list answers for bad paging parameters: `@ApiErrorExamples({ ...PAGING_ERROR_EXAMPLES })`. */
+export const PAGING_ERROR_EXAMPLES = {
+  'limit out of range (limit=251)': new BadRequestError(limitProblem(251)),
+  'offset not a number (offset=x)': new BadRequestError(offsetProblem('x')),
+  'count not a boolean (count=yes)': new BadRequestError(countProblem('yes')),
+};
 
 /** Turns a decimal query value into a number; anything else is left for validation to reject. */
 const toInteger = ({ value }: { value: unknown }) =>
@@ -22,11 +37,9 @@ export class PagingQuery {
     example: MAX_LIMIT,
   })
   @Transform(toInteger)
-  @IsInt({ message: ({ value }) => `limit must be an integer between 0 and ${MAX_LIMIT} (got ${JSON.stringify(value)}).` })
-  @Min(0, { message: ({ value }) => `limit must be an integer between 0 and ${MAX_LIMIT} (got ${JSON.stringify(value)}).` })
-  @Max(MAX_LIMIT, {
-    message: ({ value }) => `limit must be an integer between 0 and ${MAX_LIMIT} (got ${JSON.stringify(value)}).`,
-  })
+  @IsInt({ message: ({ value }) => limitProblem(value) })
+  @Min(0, { message: ({ value }) => limitProblem(value) })
+  @Max(MAX_LIMIT, { message: ({ value }) => limitProblem(value) })
   limit: number = MAX_LIMIT;
 
   @ApiPropertyOptional({
@@ -42,8 +55,8 @@ export class PagingQuery {
   // class-validator checks the decorator nearest the property first (stopAtFirstError): IsInt
   // must come last, or a non-number ("x") would be reported as "must be at most 2147483647".
   @Max(2_147_483_647, { message: ({ value }) => `offset must be at most 2147483647 (got ${JSON.stringify(value)}).` })
-  @Min(0, { message: ({ value }) => `offset must be an integer of 0 or more (got ${JSON.stringify(value)}).` })
-  @IsInt({ message: ({ value }) => `offset must be an integer of 0 or more (got ${JSON.stringify(value)}).` })
+  @Min(0, { message: ({ value }) => offsetProblem(value) })
+  @IsInt({ message: ({ value }) => offsetProblem(value) })
   offset: number = 0;
 
   @ApiPropertyOptional({
@@ -54,7 +67,7 @@ export class PagingQuery {
     example: true,
   })
   @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
-  @IsIn([true, false], { message: ({ value }) => `count must be true or false (got ${JSON.stringify(value)}).` })
+  @IsIn([true, false], { message: ({ value }) => countProblem(value) })
   count: boolean = false;
 }
 

@@ -5,15 +5,23 @@ import { API_VERSION_PREFIXES } from '../http/api-versions';
 export const BEARER_SCHEME = 'userAuth';
 export const DOCS_PATH = 'docs';
 
+/** SailPoint's own tag description, then how to try the API on this service. */
 const TAG_DESCRIPTION = `Use this API to implement password sync group functionality.
 With this functionality in place, administrators can group sources into password sync groups so that all their applications share the same password.
 This allows users to update the password for all the applications in a sync group if they want, rather than updating each password individually.
 
 A password sync group is a group of applications that shares a password.
 Administrators create these groups by grouping the applications' sources.
+For example, an administrator can group the ActiveDirectory, GitHub, and G Suite sources together so that all those sources' applications can also be grouped to share a password.
+A user can then update his or her password for ActiveDirectory, GitHub, Gmail, Google Drive, and Google Calendar all at once, rather then updating each one individually.
 
-Every operation is served at the bare path and under each SailPoint version prefix; pick one in the *Servers* list.
-Authorize with a bearer JWT carrying the \`ORG_ADMIN\` authority and a scope of this API (\`npm run token\` mints one for the development signing key).`;
+Refer to [Managing Password Sync Groups](https://documentation.sailpoint.com/saas/help/pwd/sync_grps.html) for more information about password sync groups.
+
+**Trying it here**
+
+1. **Authorize** with a bearer JWT carrying the \`ORG_ADMIN\` authority and a scope of this API. In development the service prints a ready-to-paste token when it starts; \`npm run token\` mints another.
+2. Pick a **server**: the bare path, or one of SailPoint's version prefixes. All of them serve the same operations on the same data.
+3. Open an operation, press **Try it out**, then **Execute**. Every error example below is a body the service really sends; each response carries an \`X-Tracking-Id\` header that is also written in the service's log.`;
 
 /** Builds the OpenAPI document from the decorators of the application's controllers. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -23,7 +31,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       "A self-hostable, contract-exact implementation of SailPoint Identity Security Cloud's Password Sync Groups API.",
     )
     .setVersion('v2026')
-    .addServer('/', 'Bare path')
+    .addServer('/', 'This service, bare path')
     .addTag('Password Sync Groups', TAG_DESCRIPTION)
     .addBearerAuth(
       {
@@ -35,7 +43,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
       BEARER_SCHEME,
     );
-  for (const prefix of API_VERSION_PREFIXES) config.addServer(`/${prefix}`, `SailPoint ${prefix} prefix`);
+  for (const prefix of API_VERSION_PREFIXES) config.addServer(`/${prefix}`, `SailPoint's /${prefix} prefix`);
   return SwaggerModule.createDocument(app, config.build(), {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
   });
@@ -46,7 +54,17 @@ export function setupSwagger(app: INestApplication): OpenAPIObject {
   const document = buildOpenApiDocument(app);
   SwaggerModule.setup(DOCS_PATH, app, document, {
     jsonDocumentUrl: `${DOCS_PATH}-json`,
-    swaggerOptions: { persistAuthorization: true, displayOperationId: true },
+    swaggerOptions: {
+      persistAuthorization: true,
+      displayOperationId: true,
+      // Show min/max/pattern of parameters and the x-sailpoint-userLevels / x-required-scopes of operations.
+      showExtensions: true,
+      showCommonExtensions: true,
+      displayRequestDuration: true,
+      docExpansion: 'list',
+      // No badge from validator.swagger.io: the docs page makes no third-party request.
+      validatorUrl: null,
+    },
     customSiteTitle: 'Password Sync Groups API',
   });
   return document;
