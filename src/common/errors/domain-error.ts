@@ -47,6 +47,13 @@ export class ForbiddenError extends DomainError {
   }
 }
 
+/** 412: a precondition (`If-Match`) evaluated to false; the causes name the current ETag. */
+export class PreconditionFailedError extends DomainError {
+  constructor(causes: readonly string[], headers: Readonly<Record<string, string>> = {}) {
+    super('PRECONDITION_FAILED', causes, headers);
+  }
+}
+
 /** 401: the body is exactly `{"error":"JWT validation failed: <reason>"}`. */
 export class UnauthorizedError extends DomainError {
   constructor(readonly reason: string) {

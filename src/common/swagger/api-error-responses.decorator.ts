@@ -46,8 +46,14 @@ const DOCS: Record<DocumentedStatus, () => ReturnType<typeof ApiResponse>> = {
   412: () =>
     ApiResponse({
       status: 412,
-      description: 'Precondition Failed - the If-Match header does not match the current ETag.',
-      content: envelope(errorEnvelope('PRECONDITION_FAILED', EXAMPLE_TRACKING_ID, ['The current ETag is "3".'])),
+      description:
+        'Precondition Failed - Returned if the If-Match header matches no current ETag of the resource; nothing was changed. The cause and the ETag header name the current ETag.',
+      headers: { ETag: { description: 'The current ETag of the resource.', schema: { type: 'string' } } },
+      content: envelope(
+        errorEnvelope('PRECONDITION_FAILED', EXAMPLE_TRACKING_ID, [
+          "If-Match does not match the current ETag of password sync group '6881f631-3bd5-4213-9c75-8e05cc3e35dd', which is \"3\"; read the group again and retry.",
+        ]),
+      ),
     }),
   429: () =>
     ApiResponse({
