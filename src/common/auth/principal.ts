@@ -34,6 +34,8 @@ function stringSet(v: unknown): Set<string> {
  * Builds the principal, or returns the reason the token is unusable (for the 401 body).
  */
 export function principalFromClaims(claims: SailPointClaims): Principal | string {
+  // RFC 7519 §7.2: the claims set is a JSON object; `"abc"`, `[]`, `null` are malformed tokens.
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return 'JWT is malformed';
   const tenantId = nonEmpty(claims.tenant_id);
   if (!tenantId) return 'JWT has no tenant';
   if (typeof claims.exp !== 'number') return 'JWT has no expiry';
