@@ -10,6 +10,12 @@ export const MAX_SOURCES = 250;
 const NO_WHITESPACE = /^\S+$/;
 /** PostgreSQL text cannot hold U+0000: without this check such a value would be a 500 there. */
 const NUL_PROBLEM = (field: string) => `${field} must not contain the NUL character (\\u0000).`;
+/**
+ * A UTF-16 surrogate without its pair is not a Unicode character: JSON allows `"\ud800"`, but
+ * both databases would store U+FFFD in its place, so the group would not read back as sent.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const SURROGATE_PROBLEM = (field: string) => `${field} must be valid Unicode: it contains an unpaired surrogate (\\ud800-\\udfff).`;
 
 export function nameProblem(value: unknown): string | undefined {
   if (value === undefined || value === null) return 'name is required.';
@@ -17,6 +23,7 @@ export function nameProblem(value: unknown): string | undefined {
   if (value.length === 0) return 'name must not be empty or only whitespace.';
   if (value.length > MAX_NAME_LENGTH) return `name must be at most ${MAX_NAME_LENGTH} characters (got ${value.length}).`;
   if (value.includes('\u0000')) return NUL_PROBLEM('name');
+  if (LONE_SURROGATE.test(value)) return SURROGATE_PROBLEM('name');
   return undefined;
 }
 
@@ -26,6 +33,7 @@ function idProblem(field: string, value: unknown): string | undefined {
   if (value.length > MAX_ID_LENGTH) return `${field} must be at most ${MAX_ID_LENGTH} characters (got ${value.length}).`;
   if (!NO_WHITESPACE.test(value)) return `${field} must not contain whitespace (got ${shown(value)}).`;
   if (value.includes('\u0000')) return NUL_PROBLEM(field);
+  if (LONE_SURROGATE.test(value)) return SURROGATE_PROBLEM(field);
   return undefined;
 }
 
