@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './common/auth/request-context';
 import { rewriteVersionedUrl } from './common/http/api-versions';
-import { clientErrorHandler } from './common/http/client-error-handler';
+import { clientErrorHandler, frameworkErrorHandler } from './common/http/client-error-handler';
 import { setupSwagger } from './common/swagger/swagger-setup';
 import { loadConfig, type AppConfig } from './config/app-config';
 
@@ -29,6 +29,7 @@ export async function createApp(config: AppConfig = loadConfig()): Promise<NestF
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
     clientErrorHandler: clientErrorHandler(newTrackingId, TRACKING_ID_HEADER),
+    frameworkErrors: frameworkErrorHandler(TRACKING_ID_HEADER),
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

@@ -277,6 +277,24 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
       }
     });
 
+    it.each([
+      ['an id of 101 characters (past the router\u2019s limit)', `/password-sync-groups/${'x'.repeat(101)}`, 'A path parameter is longer than 100 characters; no resource has such an id.'],
+      ['an id of 10,000 characters', `/v3/password-sync-groups/${'%27'.repeat(3000)}`, 'A path parameter is longer than 100 characters; no resource has such an id.'],
+      ['a malformed percent-encoding', '/password-sync-groups/%zz', 'The request URL is not valid: it contains a malformed percent-encoding.'],
+      ['a truncated UTF-8 percent-encoding', '/password-sync-groups/%E0%A4%A', 'The request URL is not valid: it contains a malformed percent-encoding.'],
+    ])('%s: the router\u2019s refusal is SailPoint\u2019s 400 envelope too, with a tracking id', async (_label, path, cause) => {
+      for (const res of [
+        await t.http().get(path).set('Authorization', t.bearer()),
+        await t.http().put(path).set('Authorization', t.bearer()).send({ name: 'n', passwordPolicyId: 'p', sourceIds: ['s'] }),
+        await t.http().delete(path),
+      ]) {
+        expect(res.status).toBe(400);
+        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+        expect(res.body).toEqual(badRequestBody(res.headers['x-tracking-id'], [cause]));
+        expect(res.headers['x-tracking-id']).toMatch(/^[0-9a-f]{32}$/);
+      }
+    });
+
     it('a UUID-shaped id of nobody is a plain 404', async () => {
       const id = '00000000-0000-4000-8000-000000000000';
       const res = await t.http().get(`/password-sync-groups/${id}`).set('Authorization', t.bearer());

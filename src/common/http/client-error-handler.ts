@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { ENVELOPES, errorEnvelope } from '../errors/error-envelope';
 import type { DomainErrorCode } from '../errors/domain-error';
 
@@ -34,5 +34,31 @@ export function clientErrorHandler(newTrackingId: () => string, trackingHeader: 
       );
     }
     socket.destroy();
+  };
+}
+
+/**
+ * Fastify's router answers two URL problems itself, before any hook, filter or guard: a path
+ * segment longer than its `maxParamLength` (100) and a malformed percent-encoding (`/%zz`).
+ * Its default answer has its own body and no tracking id (and echoes the whole path); this one
+ * is SailPoint's 400 envelope like every other error.
+ */
+export function frameworkErrorHandler(trackingHeader: string) {
+  return (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void => {
+    const cause =
+      error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? 'A path parameter is longer than 100 characters; no resource has such an id.'
+        : error.code === 'FST_ERR_BAD_URL'
+          ? 'The request URL is not valid: it contains a malformed percent-encoding.'
+          : undefined;
+    const trackingId = String(request.id);
+    void reply.header(trackingHeader, trackingId);
+    if (cause === undefined) {
+      request.log.error({ err: error, trackingId }, 'router error');
+      void reply.status(500).send(errorEnvelope('INTERNAL', trackingId));
+      return;
+    }
+    request.log.info({ trackingId, status: 400, code: error.code }, 'request refused by the router');
+    void reply.status(400).send(errorEnvelope('BAD_REQUEST', trackingId, [cause]));
   };
 }
