@@ -29,6 +29,6 @@ export function RequireAccess(requirement: AccessRequirement) {
     ApiBearerAuth(BEARER_SCHEME),
     ApiExtension('x-sailpoint-userLevels', [requirement.authority]),
     ApiExtension('x-required-scopes', [...requirement.anyScope]),
-    ApiErrorResponses(401, 403, 429, 500),
+    ApiErrorResponses(401, 403, 429, 500, 503),
   );
 }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from '../database/database-unavailable';
 import { DomainError, UnauthorizedError } from './domain-error';
 import { ENVELOPES, RATE_LIMIT_BODY, errorEnvelope, unauthorizedBody } from './error-envelope';
 
@@ -37,6 +38,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
         .status(ENVELOPES[known.code].status)
         .headers(known.headers)
         .send(envelope);
+      return;
+    }
+    if (isDatabaseUnavailable(exception)) {
+      // Transient and not a bug: logged without the stack, answered 503 so clients back off and retry.
+      request.log.warn({ trackingId, reason: errorText(exception) }, 'database unavailable');
+      void reply
+        .status(503)
+        .header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS))
+        .send(errorEnvelope('SERVICE_UNAVAILABLE', trackingId, ['The database is unavailable.']));
       return;
     }
     request.log.error({ err: exception, trackingId }, 'unhandled error');
@@ -80,4 +90,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return new DomainError('NOT_FOUND', [`No resource matches ${request.method} ${path}.`]);
   }
+}
+
+function errorText(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return [code, message].filter((part) => typeof part === 'string' && part.length > 0).join(': ') || String(error);
 }

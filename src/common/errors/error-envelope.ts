@@ -77,6 +77,11 @@ export const ENVELOPES: Record<DomainErrorCode | 'INTERNAL', EnvelopeKind> = {
     detailCode: '431 Request Header Fields Too Large',
     text: 'The request header fields are larger than the server is willing to process.',
   },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    detailCode: '503 Service Unavailable',
+    text: 'The server is currently unable to handle the request; retry after the time given in Retry-After.',
+  },
   INTERNAL: { status: 500, detailCode: '500.0 Internal Fault', text: 'An internal fault occurred.' },
 };
 

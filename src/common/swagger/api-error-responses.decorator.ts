@@ -1,11 +1,12 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../database/database-unavailable';
 import { RATE_LIMIT_BODY, errorEnvelope, unauthorizedBody } from '../errors/error-envelope';
 import { ErrorMessageDto, ErrorResponseDto, RateLimitErrorDto, UnauthorizedErrorDto } from './error-schemas';
 
 const EXAMPLE_TRACKING_ID = 'b21b1f7ce4da4d639f2c62a57171b427';
 
-type DocumentedStatus = 400 | 401 | 403 | 404 | 412 | 429 | 500;
+type DocumentedStatus = 400 | 401 | 403 | 404 | 412 | 429 | 500 | 503;
 
 const DOCS: Record<DocumentedStatus, () => ReturnType<typeof ApiResponse>> = {
   400: () =>
@@ -68,6 +69,16 @@ const DOCS: Record<DocumentedStatus, () => ReturnType<typeof ApiResponse>> = {
       status: 500,
       description: 'Internal Server Error - Returned if there is an unexpected error.',
       content: envelope(errorEnvelope('INTERNAL', EXAMPLE_TRACKING_ID)),
+    }),
+  503: () =>
+    ApiResponse({
+      status: 503,
+      description:
+        'Service Unavailable - Returned while the database cannot be reached; nothing was changed. Retry after the Retry-After header\'s number of seconds.',
+      headers: {
+        'Retry-After': { description: `Whole seconds to wait before retrying (${DATABASE_RETRY_AFTER_SECONDS}).`, schema: { type: 'integer' } },
+      },
+      content: envelope(errorEnvelope('SERVICE_UNAVAILABLE', EXAMPLE_TRACKING_ID, ['The database is unavailable.'])),
     }),
 };
 
