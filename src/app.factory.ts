@@ -8,15 +8,15 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './common/auth/request-context';
 import { apiVersionOf, rewriteVersionedUrl } from './common/http/api-versions';
-import { clientErrorHandler, newTrackingId } from './common/http/client-errors';
+import { TRACKING_ID_HEADER, clientErrorHandler, frameworkErrorHandler, newTrackingId } from './common/http/client-errors';
 import { PinoNestLogger, createRootLogger } from './common/logging/logger';
 import { setupSwagger } from './common/swagger/swagger-setup';
 import { loadConfig, type AppConfig } from './config/app-config';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
-export const TRACKING_ID_HEADER = 'X-Tracking-Id';
+export { TRACKING_ID_HEADER };
 /** Headers a browser script may read on a cross-origin response. */
-export const CORS_EXPOSED_HEADERS = ['X-Total-Count', 'X-Tracking-Id', 'Retry-After'];
+export const CORS_EXPOSED_HEADERS = ['X-Total-Count', 'X-Tracking-Id', 'Retry-After', 'ETag'];
 /** Routes whose successful calls are logged at debug, not info (probes call them every few seconds). */
 const QUIET_ROUTES = /^\/health\//;
 /** Responses at least this large are compressed when the client asks (Accept-Encoding). */
@@ -78,6 +78,7 @@ export async function createApp(
       connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
     },
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     // While shutting down, a request that still arrives on an open keep-alive connection is
     // served normally (with Connection: close) rather than answered by Fastify's bare 503.
     return503OnClosing: false,
@@ -107,7 +108,7 @@ export async function createApp(
     const cors = {
       origin: config.corsOrigins,
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['Authorization', 'Content-Type'],
+      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match'],
       exposedHeaders: CORS_EXPOSED_HEADERS,
       maxAge: 600,
       credentials: false, // bearer tokens, no cookies

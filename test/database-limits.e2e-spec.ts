@@ -100,7 +100,7 @@ describePostgres('PostgreSQL pool (DB_POOL_SIZE, DB_CONNECTION_TIMEOUT_MS)', () 
     }
   });
 
-  it('a request that cannot get a connection in time is a 500, not a hang', async () => {
+  it('a request that cannot get a connection in time is a 503 with Retry-After, not a hang', async () => {
     const t = await startTestApp('postgres', { DB_POOL_SIZE: '1', DB_CONNECTION_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '0' });
     try {
       const lock = await lockGroups(t.db.url);
@@ -108,8 +108,20 @@ describePostgres('PostgreSQL pool (DB_POOL_SIZE, DB_CONNECTION_TIMEOUT_MS)', () 
         const first = t.http().get(LIST).set('Authorization', t.bearer()).then((r) => r);
         await until(async () => (await serviceSessions(t)).waitingOnLock === 1, 'the one connection to wait on the lock');
         const second = await t.http().get(LIST).set('Authorization', t.bearer());
-        expect(second.status).toBe(500);
-        expect(second.body).toEqual(internalBody(second.headers['x-tracking-id']));
+        expect(second.status).toBe(503);
+        expect(second.headers['retry-after']).toBe('5');
+        expect(second.body).toEqual({
+          detailCode: '503 Service Unavailable',
+          trackingId: second.headers['x-tracking-id'],
+          messages: [
+            {
+              locale: 'en-US',
+              localeOrigin: 'DEFAULT',
+              text: 'The server is currently unable to handle the request; retry after the time given in Retry-After.',
+            },
+          ],
+          causes: [{ locale: 'en-US', localeOrigin: 'DEFAULT', text: 'The database is unavailable.' }],
+        });
         await lock.release();
         expect((await first).status).toBe(200);
       } finally {

@@ -63,7 +63,7 @@ describe('CORS (CORS_ORIGINS)', () => {
     expect(res.headers).toMatchObject({
       'access-control-allow-origin': APP_ORIGIN,
       'access-control-allow-methods': 'GET, HEAD, POST, PUT, DELETE',
-      'access-control-allow-headers': 'Authorization, Content-Type',
+      'access-control-allow-headers': 'Authorization, Content-Type, If-Match',
       'access-control-max-age': '600',
     });
     expect(res.headers.vary).toMatch(/Origin/);
@@ -83,7 +83,7 @@ describe('CORS (CORS_ORIGINS)', () => {
     const ok = await t.http().get(`${LIST}?count=true`).set('Origin', APP_ORIGIN).set('Authorization', t.bearer({ clientId: 'browser' }));
     expect(ok.status).toBe(200);
     expect(ok.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
-    expect(ok.headers['access-control-expose-headers']).toBe('X-Total-Count, X-Tracking-Id, Retry-After');
+    expect(ok.headers['access-control-expose-headers']).toBe('X-Total-Count, X-Tracking-Id, Retry-After, ETag');
     expect(ok.headers['x-total-count']).toBe('0');
     expect(ok.headers['x-tracking-id']).toMatch(TRACKING_ID);
 

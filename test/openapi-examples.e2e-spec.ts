@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { sign } from 'jsonwebtoken';
 import type { Response } from 'supertest';
 import { mintToken, type DevTokenOptions } from '../src/common/auth/dev-token';
+import { UnitOfWork } from '../src/common/database/unit-of-work';
 import { signingSecretOf } from '../src/common/auth/signing-key';
 import { EXAMPLE_BODY, EXAMPLE_ID, OTHER_EXAMPLE_ID } from '../src/password-sync-groups/password-sync-groups.examples';
 import { TRACKING_ID, startTestApp, type TestApp } from './support/test-app';
@@ -62,7 +63,8 @@ const documentedErrors: Documented[] = operations.flatMap((op) =>
 );
 
 interface Call {
-  app?: 'main' | 'limited' | 'broken';
+  app?: 'main' | 'limited' | 'broken' | 'down';
+  ifMatch?: string;
   token?: Partial<DevTokenOptions> | 'none' | 'expired' | 'foreign';
   id?: string;
   query?: string;
@@ -97,6 +99,10 @@ const CALLS: Record<string, Call> = {
   'Application token': { token: { identityId: undefined } },
   'Rate limit exceeded': { app: 'limited' },
   'Internal fault': { app: 'broken' },
+  'Database unavailable': { app: 'down' },
+  // HOLDER is at version 1 (ETag "1"); If-Match names another version.
+  'updatePasswordSyncGroup / If-Match is not the current ETag': { id: HOLDER.id, seed: [HOLDER], body: EXAMPLE_BODY, ifMatch: '"2"' },
+  'deletePasswordSyncGroup / If-Match is not the current ETag': { id: HOLDER.id, seed: [HOLDER], ifMatch: '"2"' },
   'Path id is not a UUID': { id: 'not-a-uuid' },
   // The group exists, but in another tenant: to the caller it is missing.
   'No such group in this tenant': { seed: [{ ...HOLDER, tenant: 'other-tenant' }] },
@@ -124,6 +130,13 @@ describe('every error example in the OpenAPI document is a body the service real
     apps.main = await startTestApp('sqlite', { JWT_SECRET });
     apps.limited = await startTestApp('sqlite', { JWT_SECRET, THROTTLE_LIMIT: '1', THROTTLE_TTL_SECONDS: '60' });
     apps.broken = await startTestApp('sqlite', { JWT_SECRET });
+    apps.down = await startTestApp('sqlite', { JWT_SECRET });
+    // The database server unreachable: every unit of work fails as node-postgres does when nothing
+    // listens on the port (test/faults stops a real PostgreSQL; here only the body is checked).
+    const refused = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    const uow = apps.down.app.get(UnitOfWork);
+    jest.spyOn(uow, 'read').mockImplementation(refused);
+    jest.spyOn(uow, 'write').mockImplementation(refused);
     // A database that fails every query: the service must answer the 500 envelope, nothing more.
     await apps.broken.dataSource.query('DROP TABLE password_sync_group_source');
     await apps.broken.dataSource.query('DROP TABLE password_sync_group');
@@ -134,7 +147,7 @@ describe('every error example in the OpenAPI document is a body the service real
 
   async function perform(op: Operation, call: Call, clientId: string): Promise<Response> {
     const t = apps[call.app ?? 'main']!;
-    if (call.app !== 'broken') {
+    if (call.app !== 'broken' && call.app !== 'down') {
       await t.dataSource.query('DELETE FROM password_sync_group_source');
       await t.dataSource.query('DELETE FROM password_sync_group');
     }
@@ -164,6 +177,7 @@ describe('every error example in the OpenAPI document is a body the service real
     } else if (call.token !== 'none') {
       req = req.set('Authorization', t.bearer({ ...tokenOptions, ...(call.token ?? {}) }));
     }
+    if (call.ifMatch) req = req.set('If-Match', call.ifMatch);
     if (call.raw) return req.set('Content-Type', call.raw.contentType).send(call.raw.payload);
     const body = call.body ?? op.requestExample;
     return body === undefined ? req : req.send(body);

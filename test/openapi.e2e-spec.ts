@@ -9,6 +9,11 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const COMMITTED = join(__dirname, '..', 'openapi.json');
 const REFERENCE = join(__dirname, '..', '..', 'shared', 'reference', 'sailpoint-password-sync-groups.openapi.yaml');
 const METHODS = ['get', 'post', 'put', 'delete'];
+/** The request headers this service documents beyond SailPoint's spec, per operation. */
+const EXTENSION_HEADERS: Record<string, string[]> = {
+  'put /password-sync-groups/{id}': ['If-Match'],
+  'delete /password-sync-groups/{id}': ['If-Match'],
+};
 
 describe('OpenAPI document', () => {
   let generated: string;
@@ -138,8 +143,16 @@ describe('OpenAPI document', () => {
         };
       };
       for (const { key, op } of operations(ref)) {
-        const ours = operations(doc).find((o) => o.key === key)!.op;
-        expect({ key, params: (ours.parameters ?? []).map((p: Json) => param(doc, p)) }).toEqual({
+        const ours = (operations(doc).find((o) => o.key === key)!.op.parameters ?? []).map((p: Json) => param(doc, p));
+        // Our one addition: an optional If-Match request header (optimistic concurrency) on PUT and
+        // DELETE. A client that does not know it never sends it, so SailPoint's contract is unchanged.
+        const added = EXTENSION_HEADERS[key] ?? [];
+        const extensions = ours.filter((p: Json) => p.in === 'header' && added.includes(p.name));
+        expect({ key, extensions }).toEqual({
+          key,
+          extensions: added.map((name) => ({ name, in: 'header', required: false, type: 'string', format: undefined, minimum: undefined, maximum: undefined, default: undefined })),
+        });
+        expect({ key, params: ours.filter((p: Json) => !extensions.includes(p)) }).toEqual({
           key,
           params: (op.parameters ?? []).map((p: Json) => param(ref, p)),
         });

@@ -29,7 +29,9 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
       url: config.database.url,
       // Per instance: N instances open up to N × DB_POOL_SIZE connections.
       poolSize: size,
-      // Waiting for a connection (new, or from an exhausted pool) fails after this, not never.
+      // Waiting for a connection (new, or from an exhausted pool) fails after this, not never: a
+      // server that does not answer (down behind a firewall, frozen) makes the request fail fast
+      // (503) and the next one try again.
       connectTimeoutMS: connectionTimeoutMs,
       applicationName: 'password-sync-groups',
       // The server cancels a statement running longer than this; the request becomes a 500.

@@ -1,14 +1,15 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireAccess } from '../common/auth/access.decorator';
 import { TenantId } from '../common/auth/principal.decorator';
+import { ETAG_HEADER, IF_MATCH_HEADER, IfMatchHeader, strongTags, type IfMatch } from '../common/http/if-match';
 import { PagingQuery, TOTAL_COUNT_HEADER, sendPage } from '../common/pagination/paging-query';
 import { ApiErrorExamples } from '../common/swagger/api-error-responses.decorator';
 import { UuidParamPipe } from '../common/validation/uuid-param.pipe';
 import { PasswordSyncGroupDto, type PasswordSyncGroupView } from './dto/password-sync-group.dto';
 import { MANAGE_GROUPS, READ_GROUPS } from './password-sync-groups.access';
-import { IdMismatchError } from './password-sync-groups.errors';
+import { IdMismatchError, etagOf } from './password-sync-groups.errors';
 import {
   CREATE_ERRORS,
   DELETE_ERRORS,
@@ -30,6 +31,34 @@ const WRITE_RULES =
   'Names are unique per tenant ignoring case (after trimming), and a source belongs to at most one group: ' +
   'a conflict is a 400 that names the group holding the name or source. `sourceIds` keeps the order sent. ' +
   'Needs a **user** token (one with `identity_id`); a rejected request changes nothing.';
+
+const ETAG_RESPONSE_HEADER = {
+  [ETAG_HEADER]: {
+    description: 'Strong entity tag of the group: its version, quoted (e.g. `"3"`); it changes with every update. Send it back in If-Match to update or delete only that version.',
+    schema: { type: 'string' },
+  },
+};
+
+const ifMatchHeader = (what: string) =>
+  ApiHeader({
+    name: IF_MATCH_HEADER,
+    required: false,
+    description: `Optional optimistic concurrency control: ${what} only if the group's current ETag is one of these entity tags (as sent in the ETag response header, e.g. \`"3"\`); otherwise nothing changes and the answer is 412. \`*\` matches any existing group. Without this header the last write wins.`,
+    schema: { type: 'string', example: '"3"' },
+  });
+
+/**
+ * The versions an If-Match condition accepts (see `etagOf`): undefined when there is no
+ * condition or it is `*` (which any existing group meets, and a missing group is a 404 either
+ * way, RFC 9110 §13.2.1); otherwise the versions of its strong tags, possibly none.
+ */
+function expectedVersions(condition: IfMatch | undefined): number[] | undefined {
+  if (condition === undefined || condition.any) return undefined;
+  return strongTags(condition)
+    .map((tag) => /^"([1-9][0-9]{0,8})"$/.exec(tag)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .map(Number);
+}
 
 /** Method names are SailPoint's operationIds (the OpenAPI document uses them as such). */
 @ApiTags('Password Sync Groups')
@@ -107,13 +136,17 @@ export class PasswordSyncGroupsController {
     description: 'Reference to the password sync group.',
     type: PasswordSyncGroupDto,
     example: EXAMPLE_GROUP,
+    headers: ETAG_RESPONSE_HEADER,
   })
   @ApiErrorExamples(GET_ERRORS)
-  getPasswordSyncGroup(
+  async getPasswordSyncGroup(
     @TenantId() tenantId: string,
     @Param('id', UuidParamPipe) id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PasswordSyncGroupView> {
-    return this.groups.get(tenantId, id);
+    const { group, version } = await this.groups.get(tenantId, id);
+    void reply.header(ETAG_HEADER, etagOf(version));
+    return group;
   }
 
   @Put(':id')
@@ -124,8 +157,10 @@ export class PasswordSyncGroupsController {
     description:
       'This API updates the specified password sync group. It replaces `name`, `passwordPolicyId` and ' +
       '`sourceIds` (a full replacement, not a patch); `id` may be sent and must equal the path id; `created` and ' +
-      `\`modified\` are ignored. \`modified\` always advances and \`created\` never changes. ${WRITE_RULES}`,
+      `\`modified\` are ignored. \`modified\` always advances and \`created\` never changes. ${WRITE_RULES} ` +
+      'With `If-Match` it updates only the version named there (412 otherwise); without it the last write wins.',
   })
+  @ifMatchHeader('update')
   @ApiBody({
     type: PasswordSyncGroupDto,
     required: true,
@@ -135,17 +170,22 @@ export class PasswordSyncGroupsController {
     description: 'Reference to the password sync group.',
     type: PasswordSyncGroupDto,
     example: EXAMPLE_GROUP,
+    headers: ETAG_RESPONSE_HEADER,
   })
   @ApiErrorExamples(UPDATE_ERRORS)
-  updatePasswordSyncGroup(
+  async updatePasswordSyncGroup(
     @TenantId() tenantId: string,
     @Param('id', UuidParamPipe) id: string,
     @Body() body: PasswordSyncGroupDto,
+    @IfMatchHeader() ifMatch: IfMatch | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PasswordSyncGroupView> {
     if (body.id !== undefined && (typeof body.id !== 'string' || body.id.toLowerCase() !== id)) {
       throw new IdMismatchError(body.id, id);
     }
-    return this.groups.update(tenantId, id, body);
+    const { group, version } = await this.groups.update(tenantId, id, body, expectedVersions(ifMatch));
+    void reply.header(ETAG_HEADER, etagOf(version));
+    return group;
   }
 
   @Delete(':id')
@@ -156,14 +196,20 @@ export class PasswordSyncGroupsController {
     summary: 'Delete password sync group by id',
     description:
       'This API deletes the specified password sync group. Its sources are free to join another group at once. ' +
-      'Answers 204 with an empty body; deleting it again is a 404. Needs a **user** token.',
+      'Answers 204 with an empty body; deleting it again is a 404. Needs a **user** token. ' +
+      'With `If-Match` it deletes only the version named there (412 otherwise).',
   })
+  @ifMatchHeader('delete')
   @ApiNoContentResponse({
     description:
       'No content - indicates the request was successful but there is no content to be returned in the response.',
   })
   @ApiErrorExamples(DELETE_ERRORS)
-  async deletePasswordSyncGroup(@TenantId() tenantId: string, @Param('id', UuidParamPipe) id: string): Promise<void> {
-    await this.groups.remove(tenantId, id);
+  async deletePasswordSyncGroup(
+    @TenantId() tenantId: string,
+    @Param('id', UuidParamPipe) id: string,
+    @IfMatchHeader() ifMatch: IfMatch | undefined,
+  ): Promise<void> {
+    await this.groups.remove(tenantId, id, expectedVersions(ifMatch));
   }
 }

@@ -1,4 +1,8 @@
-import { BadRequestError, NotFoundError } from '../common/errors/domain-error';
+import { BadRequestError, NotFoundError, PreconditionFailedError } from '../common/errors/domain-error';
+import { ETAG_HEADER } from '../common/http/if-match';
+
+/** A group's strong ETag: its version, quoted (`"3"`). It changes with every update. */
+export const etagOf = (version: number) => `"${version}"`;
 
 export class GroupNotFoundError extends NotFoundError {
   constructor(id: string) {
@@ -37,5 +41,15 @@ export class IdMismatchError extends BadRequestError {
 export class ConcurrentConflictError extends BadRequestError {
   constructor() {
     super('A concurrent change took a name or source this request needs; read the groups again and retry.');
+  }
+}
+
+export class GroupChangedError extends PreconditionFailedError {
+  constructor(id: string, currentVersion: number) {
+    const etag = etagOf(currentVersion);
+    super(
+      [`If-Match does not match the current ETag of password sync group '${id}', which is ${etag}; read the group again and retry.`],
+      { [ETAG_HEADER]: etag },
+    );
   }
 }

@@ -5,6 +5,7 @@ import { unknownProperty } from '../common/validation/api-validation.pipe';
 import { notAUuid } from '../common/validation/uuid-param.pipe';
 import { nameProblem, passwordPolicyIdProblem, sourceIdsProblem } from './dto/password-sync-group.dto';
 import {
+  GroupChangedError,
   GroupNotFoundError,
   IdMismatchError,
   NameTakenError,
@@ -89,14 +90,19 @@ export const GET_ERRORS: Record<string, ErrorExample> = {
   'No such group in this tenant': NOT_FOUND,
 };
 
+/** If-Match named another version: the group is at version 1 (ETag "1"). */
+const STALE_IF_MATCH = new GroupChangedError(EXAMPLE_ID, 1);
+
 export const UPDATE_ERRORS: Record<string, ErrorExample> = {
   'Path id is not a UUID': BAD_PATH_ID,
   'id in the body differs from the path': new IdMismatchError(OTHER_EXAMPLE_ID, EXAMPLE_ID),
   ...BODY_ERRORS,
   'No such group in this tenant': NOT_FOUND,
+  'If-Match is not the current ETag': STALE_IF_MATCH,
 };
 
 export const DELETE_ERRORS: Record<string, ErrorExample> = {
   'Path id is not a UUID': BAD_PATH_ID,
   'No such group in this tenant': NOT_FOUND,
+  'If-Match is not the current ETag': STALE_IF_MATCH,
 };

@@ -8,6 +8,7 @@ import { PasswordSyncGroupSource } from './password-sync-group-source.entity';
 import { PasswordSyncGroup } from './password-sync-group.entity';
 import {
   ConcurrentConflictError,
+  GroupChangedError,
   GroupNotFoundError,
   NameTakenError,
   SourceAlreadyInGroupError,
@@ -33,11 +34,28 @@ function nextTimestamp(previous: string): string {
   return new Date(Math.max(now, prev + 1)).toISOString();
 }
 
+/** A group as sent on the wire, with the version its ETag is made of. */
+export interface VersionedGroup {
+  group: PasswordSyncGroupView;
+  version: number;
+}
+
+/** How many times a write is run again after PostgreSQL aborted it for a deadlock or a serialization failure. */
+const TRANSIENT_RETRIES = 4;
+
 /**
  * Password sync groups of one tenant at a time: every query is scoped by tenantId, so another
  * tenant's group is indistinguishable from a missing one. Writes are atomic (UnitOfWork); the
  * uniqueness rules are checked first for a helpful message and enforced by the database's
  * constraints, so two concurrent requests can never both win.
+ *
+ * Optimistic concurrency: every update increments `version`. An update or delete first claims
+ * the row with one conditional statement (`UPDATE … SET version = version + 1 WHERE … AND
+ * version IN (:expected)`, or `DELETE … WHERE … AND version IN (:expected)`), so the version
+ * check and the write are one atomic step in the database; on PostgreSQL that statement also
+ * locks the row until commit, so concurrent writers of one group queue behind it and then see
+ * its new version. Without expected versions (no If-Match) the claim is unconditional: last
+ * write wins, as in SailPoint's API.
  */
 @Injectable()
 export class PasswordSyncGroupsService {
@@ -59,16 +77,16 @@ export class PasswordSyncGroupsService {
     });
   }
 
-  get(tenantId: string, id: string): Promise<PasswordSyncGroupView> {
+  get(tenantId: string, id: string): Promise<VersionedGroup> {
     return this.uow.read(async (m) => {
       const group = await m.findOneBy(PasswordSyncGroup, { tenantId, id });
       if (!group) throw new GroupNotFoundError(id);
-      return (await this.withSources(m, tenantId, [group]))[0];
+      return { group: (await this.withSources(m, tenantId, [group]))[0], version: group.version };
     });
   }
 
   create(tenantId: string, input: PasswordSyncGroupInput): Promise<PasswordSyncGroupView> {
-    return this.retryOnConstraint(() =>
+    return this.retryOnConflict(() =>
       this.uow.write(async (m) => {
         await this.assertFree(m, tenantId, input, undefined);
         const now = new Date().toISOString();
@@ -89,41 +107,78 @@ export class PasswordSyncGroupsService {
     );
   }
 
-  update(tenantId: string, id: string, input: PasswordSyncGroupInput): Promise<PasswordSyncGroupView> {
-    return this.retryOnConstraint(() =>
+  /**
+   * Replaces a group. `expectedVersions`: the versions If-Match names (undefined: no
+   * condition); when the stored version is none of them, nothing is written and the error
+   * names the current version.
+   */
+  update(
+    tenantId: string,
+    id: string,
+    input: PasswordSyncGroupInput,
+    expectedVersions?: readonly number[],
+  ): Promise<VersionedGroup> {
+    return this.retryOnConflict(() =>
       this.uow.write(async (m) => {
-        const group = await m.findOneBy(PasswordSyncGroup, { tenantId, id });
-        if (!group) throw new GroupNotFoundError(id);
+        await this.claim(m, 'update', tenantId, id, expectedVersions);
+        // The row is ours until commit (on PostgreSQL it is locked by the claim), so this read is current.
+        const group = await m.findOneByOrFail(PasswordSyncGroup, { tenantId, id });
         await this.assertFree(m, tenantId, input, id);
         group.name = input.name;
         group.nameKey = nameKeyOf(input.name);
         group.passwordPolicyId = input.passwordPolicyId;
         group.modified = nextTimestamp(group.modified);
-        group.version += 1;
         await m.update(
           PasswordSyncGroup,
           { tenantId, id },
-          {
-            name: group.name,
-            nameKey: group.nameKey,
-            passwordPolicyId: group.passwordPolicyId,
-            modified: group.modified,
-            version: group.version,
-          },
+          { name: group.name, nameKey: group.nameKey, passwordPolicyId: group.passwordPolicyId, modified: group.modified },
         );
         await m.delete(PasswordSyncGroupSource, { tenantId, groupId: id });
         await this.insertSources(m, group, input.sourceIds);
-        return toView(group, input.sourceIds);
+        return { group: toView(group, input.sourceIds), version: group.version };
       }),
     );
   }
 
-  remove(tenantId: string, id: string): Promise<void> {
-    return this.uow.write(async (m) => {
-      await m.delete(PasswordSyncGroupSource, { tenantId, groupId: id });
-      const result = await m.delete(PasswordSyncGroup, { tenantId, id });
-      if (!result.affected) throw new GroupNotFoundError(id);
-    });
+  /** Deletes a group and its memberships (its sources are free again); `expectedVersions` as in update. */
+  remove(tenantId: string, id: string, expectedVersions?: readonly number[]): Promise<void> {
+    return this.retryOnConflict(() =>
+      this.uow.write(async (m) => {
+        // The group row first (as update claims it first): one lock order, so update and delete cannot deadlock.
+        await this.claim(m, 'delete', tenantId, id, expectedVersions);
+        // The foreign key cascades too; deleting explicitly keeps this independent of it.
+        await m.delete(PasswordSyncGroupSource, { tenantId, groupId: id });
+      }),
+    );
+  }
+
+  /**
+   * The atomic version check, as one statement on the group row: `UPDATE … SET version =
+   * version + 1` (update) or `DELETE` (delete), `WHERE tenant_id = … AND id = … [AND version
+   * IN (…)]`. When it touches no row, tells why: the group does not exist (404) or its version
+   * is not an expected one (412, naming the current ETag).
+   */
+  private async claim(
+    m: EntityManager,
+    action: 'update' | 'delete',
+    tenantId: string,
+    id: string,
+    expectedVersions: readonly number[] | undefined,
+  ): Promise<void> {
+    if (expectedVersions === undefined || expectedVersions.length > 0) {
+      const base = m.createQueryBuilder();
+      const query = (
+        action === 'update'
+          ? base.update(PasswordSyncGroup).set({ version: () => 'version + 1' })
+          : base.delete().from(PasswordSyncGroup)
+      ).where('tenant_id = :tenantId AND id = :id', { tenantId, id });
+      if (expectedVersions) query.andWhere('version IN (:...expectedVersions)', { expectedVersions });
+      const { affected } = await query.execute();
+      if (affected) return;
+    }
+    const current = await m.findOne(PasswordSyncGroup, { where: { tenantId, id }, select: { id: true, version: true } });
+    if (!current) throw new GroupNotFoundError(id);
+    throw new GroupChangedError(id, current.version);
   }
 
   /** The uniqueness rules, checked for a message that names the conflict. */
@@ -155,11 +210,15 @@ export class PasswordSyncGroupsService {
     }
   }
 
+  /**
+   * Rows go in in source-id order (`position` keeps the client's order): concurrent writers
+   * claiming overlapping sources then take the index entries in one order and wait for each
+   * other instead of deadlocking.
+   */
   private async insertSources(m: EntityManager, group: PasswordSyncGroup, sourceIds: string[]): Promise<void> {
-    await m.insert(
-      PasswordSyncGroupSource,
-      sourceIds.map((sourceId, position) => ({ tenantId: group.tenantId, sourceId, groupId: group.id, position })),
-    );
+    const rows = sourceIds.map((sourceId, position) => ({ tenantId: group.tenantId, sourceId, groupId: group.id, position }));
+    rows.sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
+    await m.insert(PasswordSyncGroupSource, rows);
   }
 
   private async withSources(
@@ -182,18 +241,22 @@ export class PasswordSyncGroupsService {
    * A unique-constraint violation means a concurrent request won a race the pre-check could
    * not see (it had not committed yet). Running the operation once more lets the pre-check
    * see the winner and report it by name; if it still collides, report it generically.
+   * PostgreSQL may also abort one of two transactions that wait for each other (deadlock) or
+   * cannot be serialized; nothing of it was written, so it is run again, a bounded number of times.
    */
-  private async retryOnConstraint<T>(operation: () => Promise<T>): Promise<T> {
-    try {
-      return await operation();
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-    }
-    try {
-      return await operation();
-    } catch (err) {
-      if (!isUniqueViolation(err)) throw err;
-      throw new ConcurrentConflictError();
+  private async retryOnConflict<T>(operation: () => Promise<T>): Promise<T> {
+    let uniqueRetried = false;
+    for (let transientRetries = 0; ; ) {
+      try {
+        return await operation();
+      } catch (err) {
+        if (isUniqueViolation(err)) {
+          if (uniqueRetried) throw new ConcurrentConflictError();
+          uniqueRetried = true;
+        } else if (!isTransientConflict(err) || ++transientRetries > TRANSIENT_RETRIES) {
+          throw err;
+        }
+      }
     }
   }
 }
@@ -207,6 +270,13 @@ function toView(group: PasswordSyncGroup, sourceIds: string[]): PasswordSyncGrou
     created: group.created,
     modified: group.modified,
   };
+}
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction was rolled back and may simply be run again. */
+export function isTransientConflict(err: unknown): boolean {
+  if (!(err instanceof QueryFailedError)) return false;
+  const code = (err.driverError as { code?: string } | undefined)?.code;
+  return code === '40P01' || code === '40001';
 }
 
 export function isUniqueViolation(err: unknown): boolean {

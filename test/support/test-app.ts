@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp, type CreateAppOptions } from '../../src/app.factory';
@@ -14,6 +15,11 @@ export interface TestApp {
   db: TestDatabase;
   dataSource: DataSource;
   http: () => ReturnType<typeof request>;
+  /**
+   * Listens on 127.0.0.1 (an ephemeral port) and returns the base URL. Needed before sending
+   * requests in parallel: supertest otherwise starts the server once per request.
+   */
+  listen(): Promise<string>;
   /** A token signed with this app's key; defaults are a full-access user token of tenant "acme". */
   token(options?: Partial<DevTokenOptions>): string;
   /** `Authorization` header value for token(options). */
@@ -77,6 +83,11 @@ export async function startTestApp(
     db,
     dataSource: app.get(DataSource),
     http: () => request(app.getHttpServer()),
+    listen: async () => {
+      const server = app.getHttpServer();
+      if (!server.listening) await app.listen({ port: 0, host: '127.0.0.1' });
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    },
     token,
     bearer: (options) => `Bearer ${token(options)}`,
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
@@ -125,6 +136,14 @@ export const notFoundBody = envelope(
   '404 Not found',
   'The server did not find a current representation for the target resource.',
 );
+export const preconditionFailedBody = envelope(
+  '412 Precondition Failed',
+  'One or more conditions given in the request header fields evaluated to false.',
+);
+export const groupChanged = (trackingId: string, id: string, etag: string) =>
+  preconditionFailedBody(trackingId, [
+    `If-Match does not match the current ETag of password sync group '${id}', which is ${etag}; read the group again and retry.`,
+  ]);
 export const internalBody = (trackingId: string) =>
   envelope('500.0 Internal Fault', 'An internal fault occurred.')(trackingId, []);
 

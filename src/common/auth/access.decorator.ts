@@ -1,5 +1,6 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
+import { DatabaseUnavailableError } from '../database/database-unavailable';
 import { ForbiddenError, UnauthorizedError } from '../errors/domain-error';
 import { ApiErrorExamples, type ErrorExample } from '../swagger/api-error-responses.decorator';
 import { BEARER_SCHEME } from '../swagger/swagger-setup';
@@ -45,6 +46,7 @@ export function RequireAccess(requirement: AccessRequirement) {
   if (requirement.userToken) examples['Application token'] = new ForbiddenError([USER_TOKEN_REQUIRED]);
   examples['Rate limit exceeded'] = 'RATE_LIMIT';
   examples['Internal fault'] = 'INTERNAL';
+  examples['Database unavailable'] = new DatabaseUnavailableError();
   return applyDecorators(
     SetMetadata(ACCESS_REQUIREMENT, requirement),
     ApiBearerAuth(BEARER_SCHEME),

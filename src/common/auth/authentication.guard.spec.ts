@@ -17,7 +17,10 @@ const KEY = createSecretKey(Buffer.from(SECRET, 'utf8'));
 const CLAIMS = { tenant_id: 'acme', client_id: 'cli' };
 
 const requestWith = (authorization?: string): AuthenticatedRequest =>
-  ({ headers: authorization === undefined ? {} : { authorization } }) as unknown as AuthenticatedRequest;
+  ({
+    headers: authorization === undefined ? {} : { authorization },
+    raw: { rawHeaders: authorization === undefined ? [] : ['Authorization', authorization] },
+  }) as unknown as AuthenticatedRequest;
 
 /** The error jsonwebtoken itself raises when verifying `token` as the service does (HS256 only). */
 function verificationError(token: string, options: VerifyOptions = {}): Error {

@@ -21,7 +21,22 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) {
       return true;
     }
-    return (await super.canActivate(context)) as boolean;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    // Node keeps only the first of repeated Authorization fields; a proxy may keep the last.
+    // Credentials that two parties could read differently are refused outright.
+    if (countHeader(request.raw.rawHeaders, 'authorization') > 1) {
+      request.authFailure = 'Authorization header must be sent once';
+      return true;
+    }
+    try {
+      return (await super.canActivate(context)) as boolean;
+    } catch (err) {
+      // jsonwebtoken throws (rather than reporting) on some well-signed but absurd payloads,
+      // e.g. `null`: whatever escapes verification is a token we cannot read. Fail closed.
+      if (!(err instanceof UnauthorizedError)) request.log.warn({ err }, 'JWT verification threw');
+      request.authFailure = err instanceof UnauthorizedError ? err.reason : 'JWT is malformed';
+      return true;
+    }
   }
 
   override handleRequest<T = Principal>(
@@ -63,4 +78,10 @@ export function failureReason(error: unknown, request: AuthenticatedRequest): st
       if (message?.startsWith('jwt issuer invalid')) return 'JWT issuer is invalid';
       return 'JWT is malformed';
   }
+}
+
+function countHeader(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i].toLowerCase() === name) count++;
+  return count;
 }

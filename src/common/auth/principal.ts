@@ -59,6 +59,8 @@ function stringSet(v: unknown): Set<string> {
  * Builds the principal, or returns the reason the token is unusable (for the 401 body).
  */
 export function principalFromClaims(claims: Claims, mapping: ClaimMapping = SAILPOINT_CLAIMS): Principal | string {
+  // RFC 7519 §7.2: the claims set is a JSON object; `"abc"`, `[]`, `null` are malformed tokens.
+  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) return 'JWT is malformed';
   const tenantId = nonEmpty(readClaim(claims, mapping.tenant)) ?? mapping.defaultTenant;
   if (!tenantId) return 'JWT has no tenant';
   if (typeof claims.exp !== 'number') return 'JWT has no expiry';

@@ -4,7 +4,11 @@ import { DataSource, EntityManager } from 'typeorm';
 /**
  * Runs database work atomically, on every supported database.
  *
- * PostgreSQL: reads run directly; writes run in a transaction on a pooled connection.
+ * PostgreSQL: writes run in a transaction on a pooled connection; reads run in a REPEATABLE
+ * READ transaction, so every query of one read sees the same snapshot: a read that takes a
+ * group and then its sources can never mix two versions of a group, nor show a group whose
+ * sources a concurrent delete has just removed. (A transaction that only reads never fails
+ * to serialize at this level.)
  * SQLite: TypeORM drives better-sqlite3 through ONE shared connection, so two transactions
  * would interleave on it and a reader could see another request's uncommitted rows. Here all
  * work is queued through a mutex (better-sqlite3 is synchronous anyway, so this costs little).
@@ -19,7 +23,7 @@ export class UnitOfWork {
   }
 
   read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serialize) return work(this.dataSource.manager);
+    if (!this.serialize) return this.dataSource.transaction('REPEATABLE READ', work);
     return this.exclusive(() => work(this.dataSource.manager));
   }
 

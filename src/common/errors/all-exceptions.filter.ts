@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus } from
 import { HttpAdapterHost } from '@nestjs/core';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from '../database/database-unavailable';
 import { DomainError, UnauthorizedError } from './domain-error';
 import { ENVELOPES, RATE_LIMIT_BODY, errorEnvelope, unauthorizedBody } from './error-envelope';
 
@@ -30,7 +31,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       void reply.status(401).header('WWW-Authenticate', 'Bearer').send(unauthorizedBody(exception.reason));
       return;
     }
-    const known = exception instanceof DomainError ? exception : this.translate(exception, request);
+    let known = exception instanceof DomainError ? exception : this.translate(exception, request);
+    if (!known && isDatabaseUnavailable(exception)) {
+      // Transient and not a bug: logged without the stack, answered 503 so clients back off and retry.
+      request.log.warn({ reason: errorText(exception) }, 'database unavailable');
+      known = new DatabaseUnavailableError();
+    }
     if (known) {
       const envelope = errorEnvelope(known.code, trackingId, known.causes);
       void reply
@@ -86,4 +92,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     return new DomainError('NOT_FOUND', [`No resource matches ${request.method} ${path}.`]);
   }
+}
+
+function errorText(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return [code, message].filter((part) => typeof part === 'string' && part.length > 0).join(': ') || String(error);
 }

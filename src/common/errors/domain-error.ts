@@ -10,11 +10,13 @@ export type DomainErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
+  | 'REQUEST_TIMEOUT'
   | 'PRECONDITION_FAILED'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'REQUEST_TIMEOUT'
-  | 'HEADERS_TOO_LARGE';
+  | 'HEADERS_TOO_LARGE'
+  | 'SERVICE_UNAVAILABLE';
 
 export class DomainError extends Error {
   constructor(
@@ -46,6 +48,13 @@ export class NotFoundError extends DomainError {
 export class ForbiddenError extends DomainError {
   constructor(causes: readonly string[]) {
     super('FORBIDDEN', causes);
+  }
+}
+
+/** 412: a precondition (`If-Match`) evaluated to false; the causes name the current ETag. */
+export class PreconditionFailedError extends DomainError {
+  constructor(causes: readonly string[], headers: Readonly<Record<string, string>> = {}) {
+    super('PRECONDITION_FAILED', causes, headers);
   }
 }
 

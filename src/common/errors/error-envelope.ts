@@ -52,6 +52,11 @@ export const ENVELOPES: Record<DomainErrorCode | 'INTERNAL', EnvelopeKind> = {
     detailCode: '405 Method Not Allowed',
     text: 'The method received in the request-line is not supported by the target resource.',
   },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    detailCode: '408 Request Timeout',
+    text: 'The server did not receive a complete request message within the time that it was prepared to wait.',
+  },
   PRECONDITION_FAILED: {
     status: 412,
     detailCode: '412 Precondition Failed',
@@ -67,15 +72,15 @@ export const ENVELOPES: Record<DomainErrorCode | 'INTERNAL', EnvelopeKind> = {
     detailCode: '415 Unsupported Media Type',
     text: 'The request body is in a format not supported by the target resource.',
   },
-  REQUEST_TIMEOUT: {
-    status: 408,
-    detailCode: '408 Request Timeout',
-    text: 'The server did not receive a complete request message within the time that it was prepared to wait.',
-  },
   HEADERS_TOO_LARGE: {
     status: 431,
     detailCode: '431 Request Header Fields Too Large',
     text: 'The server is unwilling to process the request because its header fields are too large.',
+  },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    detailCode: '503 Service Unavailable',
+    text: 'The server is currently unable to handle the request; retry after the time given in Retry-After.',
   },
   INTERNAL: { status: 500, detailCode: '500.0 Internal Fault', text: 'An internal fault occurred.' },
 };

@@ -1,13 +1,14 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { ApiExtraModels, ApiResponse, type ApiResponseOptions } from '@nestjs/swagger';
 import { DomainError, NotFoundError, UnauthorizedError } from '../errors/domain-error';
+import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError } from '../database/database-unavailable';
 import { ENVELOPES, RATE_LIMIT_BODY, errorEnvelope, unauthorizedBody } from '../errors/error-envelope';
 import { ErrorMessageDto, ErrorResponseDto, RateLimitErrorDto, UnauthorizedErrorDto } from './error-schemas';
 
 /** The trackingId shown in examples (SailPoint's own); a real response carries its request's. */
 export const EXAMPLE_TRACKING_ID = 'b21b1f7ce4da4d639f2c62a57171b427';
 
-export type DocumentedStatus = 400 | 401 | 403 | 404 | 412 | 413 | 415 | 429 | 500;
+export type DocumentedStatus = 400 | 401 | 403 | 404 | 412 | 413 | 415 | 429 | 500 | 503;
 
 /** A documented error body: a DomainError as a service throws it, or one of the two fixed bodies. */
 export type ErrorExample = DomainError | 'RATE_LIMIT' | 'INTERNAL';
@@ -53,8 +54,10 @@ const STATUS_DOCS: Record<DocumentedStatus, StatusDoc> = {
     example: ['Not found', new NotFoundError()],
   },
   412: {
-    description: 'Precondition Failed - the If-Match header does not match the current ETag.',
+    description:
+      'Precondition Failed - Returned if the If-Match header matches no current ETag of the resource; nothing was changed. The cause and the ETag header name the current ETag.',
     type: ErrorResponseDto,
+    headers: { ETag: { description: 'The current ETag of the resource.', schema: { type: 'string' } } },
     example: ['Precondition failed', new DomainError('PRECONDITION_FAILED')],
   },
   413: {
@@ -84,6 +87,18 @@ const STATUS_DOCS: Record<DocumentedStatus, StatusDoc> = {
     description: 'Internal Server Error - Returned if there is an unexpected error.',
     type: ErrorResponseDto,
     example: ['Internal fault', 'INTERNAL'],
+  },
+  503: {
+    description:
+      "Service Unavailable - Returned while the database cannot be reached; nothing was changed. Retry after the Retry-After header's number of seconds.",
+    type: ErrorResponseDto,
+    headers: {
+      'Retry-After': {
+        description: `Whole seconds to wait before retrying (${DATABASE_RETRY_AFTER_SECONDS}).`,
+        schema: { type: 'integer' },
+      },
+    },
+    example: ['Database unavailable', new DatabaseUnavailableError()],
   },
 };
 

@@ -24,6 +24,33 @@ export function causesOf(errors: ValidationError[], parent = ''): string[] {
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/**
+ * Limits on the shape of a request body, checked before class-transformer sees it. Bodies of
+ * this API are one object of six properties holding strings and one array; the limits only
+ * keep hostile shapes away from code that is not built for them: recursion (a stack overflow
+ * on `{"name":[[[[…]]]]}` a million levels deep) and class-transformer's cost, which grows
+ * with the square of an object's property count (a body of 80,000 unknown properties, 870 KB,
+ * held the event loop for seconds and was answered with 80,000 causes, 9 MB).
+ */
+export const MAX_BODY_DEPTH = 32;
+export const MAX_OBJECT_PROPERTIES = 100;
+
+/** The first limit `value` breaks, as a cause, measured without recursion; undefined if none. */
+export function bodyShapeProblem(value: unknown): string | undefined {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth >= MAX_BODY_DEPTH) return `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep.`;
+    const children = Object.values(node);
+    if (!Array.isArray(node) && children.length > MAX_OBJECT_PROPERTIES) {
+      return `The request body has an object with ${children.length} properties; at most ${MAX_OBJECT_PROPERTIES} are accepted.`;
+    }
+    for (const child of children) stack.push([child, depth + 1]);
+  }
+  return undefined;
+}
+
 const common = {
   transform: true,
   whitelist: true,
@@ -45,6 +72,8 @@ export class ApiValidationPipe implements PipeTransform {
   async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body') {
       if (!isPlainObject(value)) throw new BadRequestError(BODY_NOT_AN_OBJECT);
+      const shapeProblem = bodyShapeProblem(value);
+      if (shapeProblem) throw new BadRequestError(shapeProblem);
       return this.body.transform(value, metadata);
     }
     return this.other.transform(value, metadata);
