@@ -37,7 +37,13 @@ export default defineConfig(
       'jest/no-focused-tests': 'error',
       // A test without expect() is suspect, but helpers that assert (expectRejected, rejected400)
       // are common here: a warning to look at, not an error.
-      'jest/expect-expect': ['warn', { assertFunctionNames: ['expect', 'expect*'] }],
+      'jest/expect-expect': ['warn', { assertFunctionNames: ['expect', 'expect*', 'rejected*'] }],
+      // Setup that must have worked (a seed group created, two instances ready) is asserted in
+      // beforeAll/beforeEach, so a broken setup fails loudly instead of as every test's mystery.
+      'jest/no-standalone-expect': ['error', { additionalTestBlockFunctions: ['beforeAll', 'beforeEach', 'afterAll', 'afterEach'] }],
+      // Concurrency and fuzz suites classify outcomes they cannot know in advance (which of 50
+      // racing requests wins) and assert each branch exactly, then assert the counts per branch.
+      'jest/no-conditional-expect': 'off',
       // Response bodies from supertest are `any` by design; tests assert on them with toEqual.
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

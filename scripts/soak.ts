@@ -165,7 +165,7 @@ async function main(): Promise<void> {
       const n = ++counter;
       if (mine.length === 0 || dice < 15) {
         const answer = record('create', await send('POST', `${p}/password-sync-groups`, { name: `soak ${w}-${n}`, passwordPolicyId: 'pp', sourceIds: [`soak-${w}-${n}-a`, `soak-${w}-${n}-b`] }), [200]);
-        if (answer?.status === 200) mine.push(JSON.parse(answer.body).id);
+        if (answer?.status === 200) mine.push((JSON.parse(answer.body) as { id: string }).id);
       } else if (dice < 35) {
         record('list', await send('GET', `${p}/password-sync-groups?limit=50&count=true`), [200]);
       } else if (dice < 60) {

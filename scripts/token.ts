@@ -43,8 +43,8 @@ const { key } = secret;
 process.stdout.write(
   mintToken(key, {
     tenant: values.tenant,
-    authorities: list(values.authorities!),
-    scopes: list(values.scopes!),
+    authorities: list(values.authorities),
+    scopes: list(values.scopes),
     clientId: values['client-id'],
     identityId: values.app ? undefined : values['identity-id'],
     userName: values['user-name'],

@@ -162,7 +162,7 @@ describePostgres('graceful shutdown (postgres)', () => {
       expect(await put.json()).toMatchObject({ id: created.id, name: 'Renamed during shutdown' });
 
       expect(await app.exited).toEqual({ code: 0, signal: null });
-      const messages = app.logLines.map((l) => `${l.msg}${l.status ? ` ${l.method} ${l.status}` : ''}`);
+      const messages = app.logLines.map((l) => `${String(l.msg)}${l.status ? ` ${String(l.method)} ${Number(l.status)}` : ''}`);
       const from = messages.indexOf('shutting down: refusing new connections, finishing requests in flight');
       expect(messages.slice(from).sort()).toEqual(
         [

@@ -1,7 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import {
   Configuration,
-  PasswordSyncGroupsApi,
   PasswordSyncGroupsBetaApi,
   PasswordSyncGroupsV2024Api,
 } from 'sailpoint-api-client';

@@ -179,7 +179,7 @@ class EnvironmentVariables {
   @IsInt()
   HTTP_KEEP_ALIVE_TIMEOUT_SECONDS = 72;
 
-  @Matches(/^(true|false|\d{1,2}|[\da-fA-F:.\/]+(\s*,\s*[\da-fA-F:.\/]+)*)$/, {
+  @Matches(/^(true|false|\d{1,2}|[\da-fA-F:./]+(\s*,\s*[\da-fA-F:./]+)*)$/, {
     message: 'must be false, true, a number of proxy hops, or a comma-separated list of proxy IPs/CIDRs',
   })
   TRUST_PROXY = 'false';

@@ -100,7 +100,7 @@ export function signHmac(secret: string | Buffer, claims: object, header: Record
   const payload = Object.fromEntries(Object.entries({ iat: now, exp: now + 600, ...claims }).filter(([, v]) => v !== undefined));
   return sign(payload, createSecretKey(Buffer.from(secret)), {
     algorithm: alg,
-    header: { alg, ...header } as never,
+    header: { alg, ...header },
   });
 }
 

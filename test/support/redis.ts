@@ -27,7 +27,7 @@ export async function assertRedisReachable(url: string): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new Error(`Redis at ${url} (TEST_REDIS_URL) is unreachable: ${cause || (err as Error).message}`);
+    throw new Error(`Redis at ${url} (TEST_REDIS_URL) is unreachable: ${cause || (err as Error).message}`, { cause: err });
   } finally {
     redis.disconnect();
   }
@@ -86,7 +86,7 @@ export class ThrowawayRedis {
     let output = '';
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${output}`)), 20_000);
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
         if (output.includes('Ready to accept connections')) {
           clearTimeout(timer);

@@ -85,9 +85,10 @@ export class JwksKeySet {
       const document = (await this.fetchDocument(uri, AbortSignal.timeout(timeoutMs))) as { keys?: unknown };
       if (!document || !Array.isArray(document.keys)) throw new Error('the document has no "keys" array');
       const keys = new Map<string, VerificationKey>();
-      for (const [index, jwk] of document.keys.entries()) {
+      for (const [index, entry] of (document.keys as unknown[]).entries()) {
+        const jwk = typeof entry === 'object' && entry !== null ? (entry as Parameters<typeof parseJwk>[0]) : undefined;
         const kid = typeof jwk?.kid === 'string' ? jwk.kid : '';
-        const parsed = typeof jwk === 'object' && jwk !== null ? parseJwk(jwk) : 'is not an object';
+        const parsed = jwk ? parseJwk(jwk) : 'is not an object';
         if (typeof parsed === 'string') {
           this.logger.warn(`JWKS key ${kid ? `"${kid}"` : `#${index}`} from ${uri} is skipped: it ${parsed}`);
           continue;

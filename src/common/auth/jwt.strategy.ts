@@ -25,7 +25,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         const provide = (key: KeyObject) => done(null, key as unknown as string);
         let key: KeyObject | Promise<KeyObject>;
         try {
-          key = keys.keyFor(rawJwt);
+          key = keys.keyFor(rawJwt as string);
         } catch (err) {
           return done(err);
         }

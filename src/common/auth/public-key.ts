@@ -15,7 +15,7 @@ const MIN_RSA_BITS = 2048;
  * The algorithm a public key can verify, or why it cannot be used: RSA keys of at least
  * 2048 bits verify RS256, EC P-256 keys verify ES256.
  */
-export function algorithmOf(key: KeyObject): AsymmetricAlgorithm | string {
+export function algorithmOf(key: KeyObject): AsymmetricAlgorithm | `is ${string}` {
   if (key.type !== 'public') return 'is not a public key';
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'rsa') {
@@ -48,7 +48,7 @@ export function parsePublicKeyPem(pem: string): VerificationKey | string {
  * that algorithm; a key whose `use` is not `sig` is not a signing key.
  */
 export function parseJwk(jwk: JsonWebKey & { kid?: unknown; use?: unknown; alg?: unknown }): VerificationKey | string {
-  if (jwk.use !== undefined && jwk.use !== 'sig') return `has use "${String(jwk.use)}", not "sig"`;
+  if (jwk.use !== undefined && jwk.use !== 'sig') return `has use ${JSON.stringify(jwk.use)}, not "sig"`;
   if (jwk.kty !== 'RSA' && jwk.kty !== 'EC') return `has kty "${String(jwk.kty)}"; only RSA and EC are supported`;
   let key: KeyObject;
   try {
@@ -60,6 +60,6 @@ export function parseJwk(jwk: JsonWebKey & { kid?: unknown; use?: unknown; alg?:
   }
   const algorithm = algorithmOf(key);
   if (algorithm !== 'RS256' && algorithm !== 'ES256') return algorithm;
-  if (jwk.alg !== undefined && jwk.alg !== algorithm) return `has alg "${String(jwk.alg)}"; only ${algorithm} is supported for this key`;
+  if (jwk.alg !== undefined && jwk.alg !== algorithm) return `has alg ${JSON.stringify(jwk.alg)}; only ${algorithm} is supported for this key`;
   return { key, algorithm };
 }

@@ -58,7 +58,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
    */
   private translate(exception: unknown, request: FastifyRequest): DomainError | undefined {
     if (!(exception instanceof HttpException)) return undefined;
-    const status = exception.getStatus();
+    const status = exception.getStatus() as HttpStatus;
     switch (status) {
       case HttpStatus.NOT_FOUND:
         return this.routeNotFound(request);
@@ -69,7 +69,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
           `Content-Type ${request.headers['content-type'] ?? '(none)'} is not supported; send application/json.`,
         ]);
       default:
-        if (status >= 400 && status < 500) return new DomainError('BAD_SYNTAX', [exception.message]);
+        if (isClientError(exception.getStatus())) return new DomainError('BAD_SYNTAX', [exception.message]);
         return undefined;
     }
   }
@@ -98,3 +98,5 @@ function errorText(error: unknown): string {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   return [code, message].filter((part) => typeof part === 'string' && part.length > 0).join(': ') || String(error);
 }
+
+const isClientError = (status: number) => status >= 400 && status < 500;

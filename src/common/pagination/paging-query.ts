@@ -66,7 +66,7 @@ export class PagingQuery {
     default: false,
     example: true,
   })
-  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
   @IsIn([true, false], { message: ({ value }) => countProblem(value) })
   count: boolean = false;
 }

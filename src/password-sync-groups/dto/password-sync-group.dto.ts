@@ -81,7 +81,7 @@ export class PasswordSyncGroupDto {
     minLength: 1,
     maxLength: MAX_NAME_LENGTH,
   })
-  @Transform(({ value }) => (typeof value === 'string' ? value.trim() : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
   @Check('name', nameProblem)
   name: string;
 
