@@ -11,6 +11,7 @@ import { JwtStrategy } from './auth/jwt.strategy';
 import { UnitOfWork } from './database/unit-of-work';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { ApiThrottlerGuard } from './throttling/api-throttler.guard';
+import { SlidingWindowThrottlerStorage } from './throttling/sliding-window.storage';
 import { ApiValidationPipe } from './validation/api-validation.pipe';
 
 /**
@@ -30,6 +31,7 @@ export class CoreModule {
         PassportModule,
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', limit: config.throttle.limit, ttl: config.throttle.ttlSeconds * 1000 }],
+          storage: new SlidingWindowThrottlerStorage(),
         }),
       ],
       providers: [
