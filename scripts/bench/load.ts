@@ -36,6 +36,8 @@ export class Samples {
   socketErrors = 0;
   seconds = 0;
   peakRssKb = 0;
+  /** CPU time the server process used (user + system, all threads) while loaded, in ms. */
+  cpuMs = 0;
   /** A few non-2xx statuses with their bodies, to explain errors. */
   failures: string[] = [];
 
@@ -48,6 +50,7 @@ export class Samples {
       p99: percentile(sorted, 99),
       errors: this.non2xx + this.socketErrors,
       peakRssMb: this.peakRssKb / 1024,
+      cpuUsPerRequest: this.ok > 0 ? (this.cpuMs * 1000) / this.ok : NaN,
     };
   }
 }
@@ -62,10 +65,25 @@ export function rssKb(pid: number): number {
   }
 }
 
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on Linux (getconf CLK_TCK)
+
+/** CPU time a process has used so far (user + system, all its threads), in ms (Linux /proc; 0 elsewhere). */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat(5) (utime, stime), counted after the command name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
 /** Runs `spec` against a server for `seconds`, adding what it measured to `into`. */
 export function runLoad(spec: RequestSpec, options: LoadOptions, into: Samples): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const cpuStart = options.pid ? cpuMs(options.pid) : 0;
     const instance = autocannon(
       {
         url: options.url,
@@ -89,6 +107,7 @@ export function runLoad(spec: RequestSpec, options: LoadOptions, into: Samples):
       },
       (err) => {
         clearInterval(sampler);
+        if (options.pid) into.cpuMs += cpuMs(options.pid) - cpuStart;
         into.seconds += (performance.now() - started) / 1000;
         if (err) reject(err);
         else resolve();

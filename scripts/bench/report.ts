@@ -12,6 +12,8 @@ export interface TargetStats {
   errors: number;
   /** Highest resident set size sampled during the measured time (MB). */
   peakRssMb: number;
+  /** CPU time (user + system) the server used per 2xx response, in µs: less sensitive to other load than req/s. */
+  cpuUsPerRequest: number;
 }
 
 export interface CaseResult {
@@ -24,6 +26,8 @@ export interface CaseResult {
   baseline: TargetStats;
   /** service requests/s ÷ baseline requests/s. */
   ratio: number;
+  /** baseline CPU per request ÷ service CPU per request: the same ratio measured in CPU time. */
+  cpuRatio: number;
   /** The throughput ratio the issue targets, if any. */
   target?: number;
 }
@@ -74,6 +78,8 @@ export function caseTable(cases: CaseResult[]): string {
     lpad('p99', 7),
     lpad('err', 5),
     lpad('ratio', 7),
+    lpad('CPU µs/req', 11),
+    lpad('CPU ratio', 10),
   ].join(' ');
   const lines = [head, '-'.repeat(head.length)];
   for (const c of cases) {
@@ -93,6 +99,8 @@ export function caseTable(cases: CaseResult[]): string {
         lpad(b.p99.toFixed(1), 7),
         lpad(String(b.errors), 5),
         lpad(`${(c.ratio * 100).toFixed(0)}%`, 7),
+        lpad(`${s.cpuUsPerRequest.toFixed(0)}/${b.cpuUsPerRequest.toFixed(0)}`, 11),
+        lpad(`${(c.cpuRatio * 100).toFixed(0)}%`, 10),
       ].join(' '),
     );
   }

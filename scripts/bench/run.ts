@@ -368,11 +368,12 @@ async function measure(
     service,
     baseline,
     ratio: baseline.rps > 0 ? service.rps / baseline.rps : 0,
+    cpuRatio: service.cpuUsPerRequest > 0 ? baseline.cpuUsPerRequest / service.cpuUsPerRequest : 0,
     ...(c.target !== undefined ? { target: c.target } : {}),
   };
   log(
     `  ${c.label.padEnd(28)}${rows !== undefined ? ` @${rows} c${connections}`.padEnd(14) : ''} service ${service.rps.toFixed(0).padStart(6)} req/s p50 ${service.p50.toFixed(1)} p99 ${service.p99.toFixed(1)} ms err ${service.errors} RSS ${service.peakRssMb.toFixed(0)} MB | ` +
-      `baseline ${baseline.rps.toFixed(0).padStart(6)} req/s p50 ${baseline.p50.toFixed(1)} p99 ${baseline.p99.toFixed(1)} ms err ${baseline.errors} | ratio ${(result.ratio * 100).toFixed(0)}%`,
+      `baseline ${baseline.rps.toFixed(0).padStart(6)} req/s p50 ${baseline.p50.toFixed(1)} p99 ${baseline.p99.toFixed(1)} ms err ${baseline.errors} | ratio ${(result.ratio * 100).toFixed(0)}%, CPU/request ${service.cpuUsPerRequest.toFixed(0)} vs ${baseline.cpuUsPerRequest.toFixed(0)} µs (${(result.cpuRatio * 100).toFixed(0)}%)`,
   );
   return result;
 }
