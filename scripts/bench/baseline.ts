@@ -111,17 +111,21 @@ interface Store {
   update(tenant: string, id: string, input: Input): Promise<View | string | undefined>;
 }
 
-const GROUP_COLUMNS = 'id, name, password_policy_id AS "passwordPolicyId", created, modified';
+const GROUP_COLUMNS = 'g.id, g.name, g.password_policy_id AS "passwordPolicyId", g.created, g.modified, g.version';
+/** The page's ids from the (tenant_id, created, id) index alone, then those rows (as the service). */
+const PAGE_FROM = `FROM password_sync_group g JOIN (SELECT id FROM password_sync_group WHERE tenant_id = ? ORDER BY created, id LIMIT ? OFFSET ?) p ON p.id = g.id ORDER BY g.created, g.id`;
+const numbered = (sql: string) => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+};
 
 function sqliteStore(file: string): Store {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  const byId = db.prepare(`SELECT ${GROUP_COLUMNS}, version FROM password_sync_group WHERE tenant_id = ? AND id = ?`);
-  const page = db.prepare(
-    `SELECT ${GROUP_COLUMNS} FROM password_sync_group WHERE tenant_id = ? ORDER BY created, id LIMIT ? OFFSET ?`,
-  );
+  const byId = db.prepare(`SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = ? AND g.id = ?`);
+  const page = db.prepare(`SELECT ${GROUP_COLUMNS} ${PAGE_FROM}`);
   const count = db.prepare('SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = ?').pluck();
   const nameHolder = db.prepare('SELECT id FROM password_sync_group WHERE tenant_id = ? AND name_key = ? AND id <> ? LIMIT 1').pluck();
   const insertGroup = db.prepare(
@@ -138,10 +142,11 @@ function sqliteStore(file: string): Store {
     return s;
   };
   const marks = (n: number) => Array(n).fill('?').join(', ');
+  const sources = db.prepare(
+    'SELECT group_id AS groupId, source_id AS sourceId FROM password_sync_group_source WHERE tenant_id = ? AND group_id IN (SELECT value FROM json_each(?)) ORDER BY group_id, position',
+  );
   const sourcesOf = (tenant: string, ids: string[]) =>
-    prepared(
-      `SELECT group_id AS groupId, source_id AS sourceId FROM password_sync_group_source WHERE tenant_id = ? AND group_id IN (${marks(ids.length)}) ORDER BY group_id, position`,
-    ).all(tenant, ...ids) as { groupId: string; sourceId: string }[];
+    sources.all(tenant, JSON.stringify(ids)) as { groupId: string; sourceId: string }[];
   const withSources = (tenant: string, groups: GroupRow[]): View[] => {
     if (groups.length === 0) return [];
     const byGroup = new Map<string, string[]>(groups.map((g) => [g.id, []]));
@@ -206,7 +211,7 @@ function postgresStore(url: string): Store {
   const sourcesOf = async (q: Q, tenant: string, groups: GroupRow[]): Promise<View[]> => {
     if (groups.length === 0) return [];
     const { rows } = await q.query<{ groupId: string; sourceId: string }>(
-      'SELECT group_id AS "groupId", source_id AS "sourceId" FROM password_sync_group_source WHERE tenant_id = $1 AND group_id = ANY($2) ORDER BY group_id, position',
+      'SELECT group_id AS "groupId", source_id AS "sourceId" FROM password_sync_group_source WHERE tenant_id = $1 AND group_id = ANY($2::varchar[]) ORDER BY group_id, position',
       [tenant, groups.map((g) => g.id)],
     );
     const byGroup = new Map<string, string[]>(groups.map((g) => [g.id, []]));
@@ -253,7 +258,7 @@ function postgresStore(url: string): Store {
   };
   return {
     get: async (tenant, id) => {
-      const { rows } = await pool.query<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM password_sync_group WHERE tenant_id = $1 AND id = $2`, [tenant, id]);
+      const { rows } = await pool.query<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = $1 AND g.id = $2`, [tenant, id]);
       return rows.length ? (await sourcesOf(pool, tenant, rows))[0] : undefined;
     },
     list: async (tenant, limit, offset, withTotal) => {
@@ -264,10 +269,7 @@ function postgresStore(url: string): Store {
         limit === 0
           ? []
           : (
-              await pool.query<GroupRow>(
-                `SELECT ${GROUP_COLUMNS} FROM password_sync_group WHERE tenant_id = $1 ORDER BY created, id LIMIT $2 OFFSET $3`,
-                [tenant, limit, offset],
-              )
+              await pool.query<GroupRow>(numbered(`SELECT ${GROUP_COLUMNS} ${PAGE_FROM}`), [tenant, limit, offset])
             ).rows;
       return { items: await sourcesOf(pool, tenant, groups), total };
     },
@@ -286,10 +288,10 @@ function postgresStore(url: string): Store {
       }),
     update: (tenant, id, input) =>
       transaction(async (q) => {
-        const { rows } = await q.query<GroupRow>(
-          `SELECT ${GROUP_COLUMNS}, version FROM password_sync_group WHERE tenant_id = $1 AND id = $2`,
-          [tenant, id],
-        );
+        const { rows } = await q.query<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = $1 AND g.id = $2`, [
+          tenant,
+          id,
+        ]);
         const g = rows[0];
         if (!g) return undefined;
         const p = await problem(q, tenant, input, id);

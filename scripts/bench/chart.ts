@@ -23,9 +23,9 @@ function legend(x: number, y: number): string {
 
 /** Requests/s of service vs baseline for each case, one panel per database; ratio and p99 on the right. */
 export function throughputChart(report: BenchReport): string {
-  const width = 920;
+  const width = 1060;
   const labelW = 190;
-  const barMax = 520;
+  const barMax = 500;
   const rowH = 44;
   const parts: string[] = [];
   let y = 30;
@@ -39,7 +39,7 @@ export function throughputChart(report: BenchReport): string {
     const max = Math.max(1, ...cases.flatMap((c) => [c.service.rps, c.baseline.rps]));
     y += 26;
     parts.push(`<text x="20" y="${y}" font-size="14" font-weight="600" ${FONT}>${esc(db === 'sqlite' ? 'SQLite' : 'PostgreSQL')}</text>`);
-    parts.push(`<text x="${labelW + barMax + 75}" y="${y}" font-size="11" fill="#555" ${FONT}>service/baseline · p99 (ms)</text>`);
+    parts.push(`<text x="${labelW + barMax + 75}" y="${y}" font-size="11" fill="#555" ${FONT}>req/s service ÷ baseline · p99 ms · CPU µs per request</text>`);
     y += 8;
     for (const c of cases) {
       const sw = Math.max(1, (c.service.rps / max) * barMax);
@@ -54,7 +54,7 @@ export function throughputChart(report: BenchReport): string {
         `<text x="${labelW + barMax + 75}" y="${y + 20}" font-size="13" font-weight="600" fill="${ok ? '#1b7f3b' : '#b3261e'}" ${FONT}>${(c.ratio * 100).toFixed(0)}%${c.target !== undefined ? ` (target ≥ ${(c.target * 100).toFixed(0)}%)` : ''}</text>`,
       );
       parts.push(
-        `<text x="${labelW + barMax + 75}" y="${y + 34}" font-size="11" fill="#555" ${FONT}>p99 ${c.service.p99.toFixed(1)} vs ${c.baseline.p99.toFixed(1)}</text>`,
+        `<text x="${labelW + barMax + 75}" y="${y + 34}" font-size="11" fill="#555" ${FONT}>p99 ${c.service.p99.toFixed(1)} vs ${c.baseline.p99.toFixed(1)} · CPU ${c.service.cpuUsPerRequest.toFixed(0)} vs ${c.baseline.cpuUsPerRequest.toFixed(0)}</text>`,
       );
       y += rowH;
     }
@@ -69,9 +69,9 @@ export function throughputChart(report: BenchReport): string {
 
 /** How latency grows with the table: p50/p99 of each scale case at each size. */
 export function scaleChart(report: BenchReport): string {
-  const width = 920;
-  const labelW = 300;
-  const barMax = 470;
+  const width = 1060;
+  const labelW = 320;
+  const barMax = 480;
   const parts: string[] = [];
   let y = 30;
   parts.push(`<text x="20" y="${y}" font-size="16" font-weight="600" ${FONT}>Latency as the tenant grows (service; p50 bar, p99 tick; ms)</text>`);
