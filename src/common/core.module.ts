@@ -16,6 +16,7 @@ import { ROOT_LOGGER } from './logging/logger';
 import { ApiThrottlerGuard } from './throttling/api-throttler.guard';
 import { RATE_LIMIT_STORE, RateLimitStoreModule } from './throttling/rate-limit-store.module';
 import type { RedisRateLimitStore } from './throttling/redis-rate-limit-store';
+import { SlidingWindowThrottlerStorage } from './throttling/sliding-window.storage';
 import { ApiValidationPipe } from './validation/api-validation.pipe';
 
 /**
@@ -45,8 +46,8 @@ export class CoreModule {
           inject: [RATE_LIMIT_STORE],
           useFactory: (store: RedisRateLimitStore | null) => ({
             throttlers: [{ name: 'default', limit: config.throttle.limit, ttl: config.throttle.ttlSeconds * 1000 }],
-            // Without REDIS_URL: the throttler's own in-memory storage (per instance).
-            storage: store ?? undefined,
+            // Without REDIS_URL: in memory, per instance (O(1) per hit; same semantics as the stock storage).
+            storage: store ?? new SlidingWindowThrottlerStorage(),
           }),
         }),
       ],

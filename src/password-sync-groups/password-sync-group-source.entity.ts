@@ -8,6 +8,9 @@ import { PasswordSyncGroup } from './password-sync-group.entity';
  */
 @Entity({ name: 'password_sync_group_source' })
 @Index('IDX_password_sync_group_source_group', ['groupId', 'position'])
+// The sources of a page of groups, in order, from the index alone (without it SQLite scanned all
+// of the tenant's sources and sorted them).
+@Index('IDX_password_sync_group_source_tenant_group', ['tenantId', 'groupId', 'position', 'sourceId'])
 export class PasswordSyncGroupSource {
   @PrimaryColumn({ name: 'tenant_id', type: 'varchar', length: 255 })
   tenantId: string;

@@ -12,6 +12,8 @@ import { PasswordSyncGroupSource } from './password-sync-group-source.entity';
 @Entity({ name: 'password_sync_group' })
 @Index('UQ_password_sync_group_tenant_name', ['tenantId', 'nameKey'], { unique: true })
 @Index('IDX_password_sync_group_tenant_created_id', ['tenantId', 'created', 'id'])
+// Counting a tenant's groups (count=true) reads only this narrow index (deduplicated on PostgreSQL).
+@Index('IDX_password_sync_group_tenant', ['tenantId'])
 export class PasswordSyncGroup {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, In, Not, QueryFailedError } from 'typeorm';
+import { EntityManager, Not, QueryFailedError } from 'typeorm';
 import { UnitOfWork } from '../common/database/unit-of-work';
 import type { Page } from '../common/pagination/paging-query';
 import type { PasswordSyncGroupInput, PasswordSyncGroupView } from './dto/password-sync-group.dto';
+import { GroupQueries, type GroupRow, type SourceRow } from './password-sync-group.queries';
 import { PasswordSyncGroupSource } from './password-sync-group-source.entity';
 import { PasswordSyncGroup } from './password-sync-group.entity';
 import {
@@ -59,27 +60,25 @@ const TRANSIENT_RETRIES = 4;
  */
 @Injectable()
 export class PasswordSyncGroupsService {
-  constructor(private readonly uow: UnitOfWork) {}
+  private readonly sql: GroupQueries;
+
+  constructor(private readonly uow: UnitOfWork) {
+    this.sql = new GroupQueries(uow.dialect);
+  }
 
   list(tenantId: string, limit: number, offset: number, withTotal: boolean): Promise<Page<PasswordSyncGroupView>> {
     return this.uow.read(async (m) => {
-      const total = withTotal ? await m.count(PasswordSyncGroup, { where: { tenantId } }) : undefined;
-      const groups =
-        limit === 0
-          ? []
-          : await m.find(PasswordSyncGroup, {
-              where: { tenantId },
-              order: { created: 'ASC', id: 'ASC' },
-              take: limit,
-              skip: offset,
-            });
+      const total = withTotal
+        ? Number((await m.query<{ total: number | string }[]>(this.sql.count, [tenantId]))[0].total)
+        : undefined;
+      const groups = limit === 0 ? [] : await m.query<GroupRow[]>(this.sql.page, [tenantId, limit, offset]);
       return { items: await this.withSources(m, tenantId, groups), total };
     });
   }
 
   get(tenantId: string, id: string): Promise<VersionedGroup> {
     return this.uow.read(async (m) => {
-      const group = await m.findOneBy(PasswordSyncGroup, { tenantId, id });
+      const [group] = await m.query<GroupRow[]>(this.sql.byId, [tenantId, id]);
       if (!group) throw new GroupNotFoundError(id);
       return { group: (await this.withSources(m, tenantId, [group]))[0], version: group.version };
     });
@@ -221,17 +220,9 @@ export class PasswordSyncGroupsService {
     await m.insert(PasswordSyncGroupSource, rows);
   }
 
-  private async withSources(
-    m: EntityManager,
-    tenantId: string,
-    groups: PasswordSyncGroup[],
-  ): Promise<PasswordSyncGroupView[]> {
+  private async withSources(m: EntityManager, tenantId: string, groups: GroupRow[]): Promise<PasswordSyncGroupView[]> {
     if (groups.length === 0) return [];
-    const rows = await m.find(PasswordSyncGroupSource, {
-      where: { tenantId, groupId: In(groups.map((g) => g.id)) },
-      order: { groupId: 'ASC', position: 'ASC' },
-      select: { groupId: true, sourceId: true, position: true },
-    });
+    const rows = await m.query<SourceRow[]>(this.sql.sourcesOf, [tenantId, this.sql.idList(groups.map((g) => g.id))]);
     const byGroup = new Map<string, string[]>(groups.map((g) => [g.id, []]));
     for (const row of rows) byGroup.get(row.groupId)?.push(row.sourceId);
     return groups.map((g) => toView(g, byGroup.get(g.id) ?? []));
@@ -261,7 +252,7 @@ export class PasswordSyncGroupsService {
   }
 }
 
-function toView(group: PasswordSyncGroup, sourceIds: string[]): PasswordSyncGroupView {
+function toView(group: Omit<GroupRow, 'version'>, sourceIds: string[]): PasswordSyncGroupView {
   return {
     id: group.id,
     name: group.name,

@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 
+/** The SQL dialects the service runs on, for the few queries written per dialect. */
+export type SqlDialect = 'sqlite' | 'postgres';
+
 /**
  * Runs database work atomically, on every supported database.
  *
@@ -15,11 +18,13 @@ import { DataSource, EntityManager } from 'typeorm';
  */
 @Injectable()
 export class UnitOfWork {
+  readonly dialect: SqlDialect;
   private readonly serialize: boolean;
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly dataSource: DataSource) {
     this.serialize = dataSource.options.type === 'better-sqlite3';
+    this.dialect = this.serialize ? 'sqlite' : 'postgres';
   }
 
   read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {

@@ -1,0 +1,112 @@
+/** The benchmark's results: the JSON it writes and the table it prints. */
+import type { DbKind } from './shared';
+
+export interface TargetStats {
+  /** 2xx responses. */
+  requests: number;
+  /** 2xx responses per second of measured time. */
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Non-2xx responses + socket errors + timeouts: must be 0. */
+  errors: number;
+  /** Highest resident set size sampled during the measured time (MB). */
+  peakRssMb: number;
+  /** CPU time (user + system) the server used per 2xx response, in µs: less sensitive to other load than req/s. */
+  cpuUsPerRequest: number;
+}
+
+export interface CaseResult {
+  db: DbKind;
+  id: string;
+  label: string;
+  /** Rows in the tenant (scale cases). */
+  rows?: number;
+  service: TargetStats;
+  baseline: TargetStats;
+  /** service requests/s ÷ baseline requests/s. */
+  ratio: number;
+  /** baseline CPU per request ÷ service CPU per request: the same ratio measured in CPU time. */
+  cpuRatio: number;
+  /** The throughput ratio the issue targets, if any. */
+  target?: number;
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
+export interface BenchReport {
+  meta: {
+    when: string;
+    node: string;
+    cpus: string;
+    loadavg: number[];
+    connections: number;
+    durationSeconds: number;
+    warmupSeconds: number;
+    rounds: number;
+    rateLimit: string;
+    logLevel: string;
+    note: string;
+  };
+  startup: { db: DbKind; firstStartMs: number; readyMs: number[]; medianMs: number }[];
+  seeding: { db: DbKind; rows: number; seconds: number }[];
+  cases: CaseResult[];
+  scale: CaseResult[];
+  soak: { db: DbKind; seconds: number; rps: number; errors: number; rssStartMb: number; rssEndMb: number; rssPeakMb: number }[];
+  targets: TargetCheck[];
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+
+export function caseTable(cases: CaseResult[]): string {
+  const head = [
+    pad('db', 9),
+    pad('case', 34),
+    lpad('svc req/s', 10),
+    lpad('p50', 7),
+    lpad('p99', 7),
+    lpad('err', 5),
+    lpad('RSS MB', 7),
+    lpad('base req/s', 11),
+    lpad('p50', 7),
+    lpad('p99', 7),
+    lpad('err', 5),
+    lpad('ratio', 7),
+    lpad('CPU µs/req', 11),
+    lpad('CPU ratio', 10),
+  ].join(' ');
+  const lines = [head, '-'.repeat(head.length)];
+  for (const c of cases) {
+    const s = c.service;
+    const b = c.baseline;
+    lines.push(
+      [
+        pad(c.db, 9),
+        pad(c.rows !== undefined ? `${c.label} @${c.rows}` : c.label, 34),
+        lpad(s.rps.toFixed(0), 10),
+        lpad(s.p50.toFixed(1), 7),
+        lpad(s.p99.toFixed(1), 7),
+        lpad(String(s.errors), 5),
+        lpad(s.peakRssMb.toFixed(0), 7),
+        lpad(b.rps.toFixed(0), 11),
+        lpad(b.p50.toFixed(1), 7),
+        lpad(b.p99.toFixed(1), 7),
+        lpad(String(b.errors), 5),
+        lpad(`${(c.ratio * 100).toFixed(0)}%`, 7),
+        lpad(`${s.cpuUsPerRequest.toFixed(0)}/${b.cpuUsPerRequest.toFixed(0)}`, 11),
+        lpad(`${(c.cpuRatio * 100).toFixed(0)}%`, 10),
+      ].join(' '),
+    );
+  }
+  return lines.join('\n');
+}
+
+export function targetTable(targets: TargetCheck[]): string {
+  return targets.map((t) => `  ${t.met ? 'met   ' : 'MISSED'}  ${pad(t.name, 58)} ${pad(t.target, 16)} ${t.measured}`).join('\n');
+}

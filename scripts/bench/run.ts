@@ -1,0 +1,594 @@
+/**
+ * `npm run bench`: the service against the bare baseline, case by case, on SQLite and (when
+ * BENCH_DATABASE_URL or a postgres DATABASE_URL is set) PostgreSQL.
+ *
+ * Both servers run as child processes on loopback, on the same database, and are loaded
+ * alternately (service, baseline, baseline, service, …) with the same autocannon load, so
+ * the ratio holds on a noisy machine even when absolute figures drift.
+ *
+ * Flags (or environment): --duration (BENCH_DURATION, 10 s per case per server),
+ * --warmup (BENCH_WARMUP, 3), --connections (BENCH_CONNECTIONS, 50), --rounds (BENCH_ROUNDS, 2),
+ * --scale-rows (BENCH_SCALE_ROWS, 100000), --scale-seconds (BENCH_SCALE_SECONDS, 5),
+ * --soak (BENCH_SOAK_SECONDS, 60; 0 skips), --throttle-limit (BENCH_THROTTLE_LIMIT, 100000000),
+ * --clients (BENCH_CLIENTS, 1: distinct client ids, i.e. rate-limit keys), --log-level
+ * (BENCH_LOG_LEVEL, info), --db sqlite,postgres, --cases get,list50,…, --skip-scale,
+ * --profile (CPU-profile the service during each case), --out-dir (docs/bench), --no-write,
+ * --quick (2 s cases, 1 s warm-up, 2 s scale cases, 10 s soak).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { scaleChart, throughputChart } from './chart';
+import { runLoad, rssKb, Samples, type RequestSpec } from './load';
+import { formatSummary, summarize } from './profile-summary';
+import { caseTable, targetTable, type BenchReport, type CaseResult, type TargetCheck } from './report';
+import { countGroups, deleteBenchTenants, seedGroups } from './seed';
+import {
+  API,
+  POLICY_ID,
+  READ_TENANT,
+  SCALE_TENANT,
+  WRITE_TENANT,
+  benchToken,
+  shuffled,
+  sleep,
+  type DbKind,
+  type DbTarget,
+} from './shared';
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+const SERVICE_MAIN = join(ROOT, 'dist', 'src', 'main.js');
+const BASELINE_MAIN = join(__dirname, 'baseline.js');
+const PROFILER_AGENT = join(__dirname, 'profiler-agent.js');
+
+// ---------------------------------------------------------------- options
+
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    rounds: { type: 'string' },
+    'scale-rows': { type: 'string' },
+    'scale-seconds': { type: 'string' },
+    soak: { type: 'string' },
+    'throttle-limit': { type: 'string' },
+    clients: { type: 'string' },
+    'log-level': { type: 'string' },
+    db: { type: 'string' },
+    cases: { type: 'string' },
+    'skip-scale': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    'out-dir': { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+function num(flag: string | undefined, envName: string, fallback: number, min: number, max: number): number {
+  const raw = flag ?? process.env[envName];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    process.stderr.write(`${envName} / --${envName.slice(6).toLowerCase().replace(/_/g, '-')} must be a number from ${min} to ${max} (got ${raw})\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const quick = flags.quick;
+const opts = {
+  duration: num(flags.duration, 'BENCH_DURATION', quick ? 2 : 10, 1, 600),
+  warmup: num(flags.warmup, 'BENCH_WARMUP', quick ? 1 : 3, 0, 120),
+  connections: num(flags.connections, 'BENCH_CONNECTIONS', 50, 1, 1000),
+  rounds: num(flags.rounds, 'BENCH_ROUNDS', 2, 1, 20),
+  scaleRows: num(flags['scale-rows'], 'BENCH_SCALE_ROWS', 100_000, 1_000, 10_000_000),
+  scaleSeconds: num(flags['scale-seconds'], 'BENCH_SCALE_SECONDS', quick ? 2 : 5, 1, 600),
+  soak: num(flags.soak, 'BENCH_SOAK_SECONDS', quick ? 10 : 60, 0, 3600),
+  throttleLimit: num(flags['throttle-limit'], 'BENCH_THROTTLE_LIMIT', 100_000_000, 1, 2_000_000_000),
+  clients: num(flags.clients, 'BENCH_CLIENTS', 1, 1, 1000),
+  logLevel: flags['log-level'] ?? process.env.BENCH_LOG_LEVEL ?? 'info',
+  outDir: resolve(flags['out-dir'] ?? join(ROOT, 'docs', 'bench')),
+  profileDir: join(ROOT, 'bench-profiles'),
+};
+const THROTTLE_TTL_SECONDS = 10;
+const PAGE = 250;
+
+const postgresUrl =
+  process.env.BENCH_DATABASE_URL ||
+  (process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined);
+const wantedDbs = (flags.db ?? (postgresUrl ? 'sqlite,postgres' : 'sqlite')).split(',').map((s) => s.trim()) as DbKind[];
+if (wantedDbs.includes('postgres') && !postgresUrl) {
+  process.stderr.write('--db postgres needs BENCH_DATABASE_URL (or DATABASE_URL) pointing at a PostgreSQL database.\n');
+  process.exit(2);
+}
+const wantedCases = flags.cases?.split(',').map((s) => s.trim());
+
+const log = (line = '') => process.stdout.write(line + '\n');
+
+// ---------------------------------------------------------------- processes
+
+interface Server {
+  name: 'service' | 'baseline';
+  url: string;
+  proc: ChildProcess;
+  readyMs: number;
+  stderr: () => string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function waitReady(url: string, proc: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`server exited with code ${proc.exitCode}:\n${stderr()}`);
+    try {
+      await fetch(`${url}${API}`, { signal: AbortSignal.timeout(1000) });
+      return; // any HTTP answer (a 401 here) means the server is ready
+    } catch {
+      await sleep(10);
+    }
+  }
+  throw new Error(`server at ${url} not ready after 60 s:\n${stderr()}`);
+}
+
+async function startServer(name: Server['name'], target: DbTarget, secret: string, dataDir: string, profile: boolean): Promise<Server> {
+  const port = await freePort();
+  const env = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    DATABASE_URL: target.databaseUrl,
+    JWT_SECRET: secret,
+    THROTTLE_LIMIT: String(opts.throttleLimit),
+    THROTTLE_TTL_SECONDS: String(THROTTLE_TTL_SECONDS),
+    LOG_LEVEL: opts.logLevel,
+  };
+  // Request logs go where production would send them, minus the disk: /dev/null.
+  const devNull = openSync('/dev/null', 'w');
+  const args = [...(profile ? ['-r', PROFILER_AGENT] : []), name === 'service' ? SERVICE_MAIN : BASELINE_MAIN];
+  const started = performance.now();
+  const proc = spawn(process.execPath, args, {
+    env,
+    stdio: profile ? ['ignore', devNull, 'pipe', 'ipc'] : ['ignore', devNull, 'pipe'],
+  });
+  closeSync(devNull);
+  let err = '';
+  proc.stderr!.on('data', (chunk: Buffer) => {
+    err = (err + chunk.toString()).slice(-8000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(url, proc, () => err);
+  const readyMs = performance.now() - started;
+  return {
+    name,
+    url,
+    proc,
+    readyMs,
+    stderr: () => err,
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function ipc(proc: ChildProcess, message: object, reply: string): Promise<Record<string, unknown>> {
+  return new Promise((resolveReply, reject) => {
+    const onMessage = (m: Record<string, unknown>) => {
+      if (m.cmd !== reply) return;
+      proc.off('message', onMessage);
+      if (m.error) reject(new Error(String(m.error)));
+      else resolveReply(m);
+    };
+    proc.on('message', onMessage);
+    proc.send(message);
+  });
+}
+
+// ---------------------------------------------------------------- cases
+
+interface CaseSpec {
+  id: string;
+  label: string;
+  tenant: string;
+  /** A fresh request generator per server run (writes need names never used before). */
+  spec: (tag: string) => RequestSpec;
+  target?: number;
+  p99Target?: number;
+}
+
+interface Data {
+  readIds: string[];
+  writeIds: string[];
+}
+
+function mainCases(data: Data): CaseSpec[] {
+  const body = (tag: string, k: number) =>
+    JSON.stringify({ name: `Bench ${tag} ${k}`, passwordPolicyId: POLICY_ID, sourceIds: [`${tag}-${k}-a`, `${tag}-${k}-b`] });
+  return [
+    {
+      id: 'get',
+      label: 'GET by id',
+      tenant: READ_TENANT,
+      target: 0.5,
+      p99Target: 25,
+      spec: () => {
+        let i = 0;
+        return () => ({ method: 'GET', path: `${API}/${data.readIds[i++ % data.readIds.length]}` });
+      },
+    },
+    {
+      id: 'list50',
+      label: 'list limit=50',
+      tenant: READ_TENANT,
+      target: 0.5,
+      p99Target: 25,
+      spec: () => () => ({ method: 'GET', path: `${API}?limit=50` }),
+    },
+    {
+      id: 'list250count',
+      label: 'list limit=250&count=true',
+      tenant: READ_TENANT,
+      spec: () => () => ({ method: 'GET', path: `${API}?limit=250&count=true` }),
+    },
+    {
+      id: 'create',
+      label: 'create',
+      tenant: WRITE_TENANT,
+      target: 0.4,
+      spec: (tag) => {
+        let k = 0;
+        return () => ({ method: 'POST', path: API, body: body(tag, k++) });
+      },
+    },
+    {
+      id: 'update',
+      label: 'update',
+      tenant: WRITE_TENANT,
+      target: 0.4,
+      spec: (tag) => {
+        let k = 0;
+        return () => ({ method: 'PUT', path: `${API}/${data.writeIds[k % data.writeIds.length]}`, body: body(tag, k++) });
+      },
+    },
+  ];
+}
+
+function scaleCases(ids: string[], rows: number): CaseSpec[] {
+  const shuffledIds = shuffled(ids, rows);
+  return [
+    {
+      id: 'scale-get',
+      label: 'GET by id',
+      tenant: SCALE_TENANT,
+      spec: () => {
+        let i = 0;
+        return () => ({ method: 'GET', path: `${API}/${shuffledIds[i++ % shuffledIds.length]}` });
+      },
+    },
+    {
+      id: 'scale-first',
+      label: 'list count=true offset=0',
+      tenant: SCALE_TENANT,
+      spec: () => () => ({ method: 'GET', path: `${API}?limit=${PAGE}&offset=0&count=true` }),
+    },
+    {
+      id: 'scale-last',
+      label: `list count=true last page`,
+      tenant: SCALE_TENANT,
+      spec: () => () => ({ method: 'GET', path: `${API}?limit=${PAGE}&offset=${rows - PAGE}&count=true` }),
+    },
+  ];
+}
+
+let tagCounter = 0;
+const newTag = (who: string) => `${who[0]}${Date.now().toString(36)}${(tagCounter++).toString(36)}`;
+
+function headersFor(secret: string, tenant: string): Record<string, string>[] {
+  // --clients N: N distinct client ids, i.e. N rate-limit keys, spread over the requests.
+  return Array.from({ length: opts.clients }, (_, i) => ({
+    authorization: `Bearer ${benchToken(secret, tenant, opts.clients === 1 ? 'bench' : `bench-${i}`)}`,
+  }));
+}
+
+async function measure(
+  c: CaseSpec,
+  db: DbKind,
+  servers: { service: Server; baseline: Server },
+  secret: string,
+  seconds: number,
+  connections: number,
+  rows?: number,
+): Promise<CaseResult> {
+  const headers = headersFor(secret, c.tenant);
+  const load = async (server: Server, secs: number, into: Samples) => {
+    const spec = c.spec(newTag(server.name));
+    let h = 0;
+    const withClients: RequestSpec = headers.length === 1 ? spec : () => ({ ...spec(), headers: headers[h++ % headers.length] });
+    await runLoad(withClients, { url: server.url, connections, seconds: secs, headers: headers[0], pid: server.proc.pid }, into);
+    // Let the server finish what it had accepted before the other one is loaded: the two must
+    // never run at once (on SQLite they would also contend for the database's write lock).
+    await sleep(500);
+  };
+  if (opts.warmup > 0) {
+    await load(servers.service, opts.warmup, new Samples());
+    await load(servers.baseline, opts.warmup, new Samples());
+  }
+  const samples = { service: new Samples(), baseline: new Samples() };
+  const slice = seconds / opts.rounds;
+  for (let r = 0; r < opts.rounds; r++) {
+    const order: ('service' | 'baseline')[] = r % 2 === 0 ? ['service', 'baseline'] : ['baseline', 'service'];
+    for (const who of order) {
+      const profiling = flags.profile && who === 'service' && r === 0;
+      if (profiling) await ipc(servers.service.proc, { cmd: 'profile-start', intervalUs: 200 }, 'profile-start-done');
+      await load(servers[who], slice, samples[who]);
+      if (profiling) {
+        mkdirSync(opts.profileDir, { recursive: true });
+        const file = join(opts.profileDir, `${db}-${c.id}${rows ? `-${rows}` : ''}-c${connections}.cpuprofile`);
+        await ipc(servers.service.proc, { cmd: 'profile-stop', file }, 'profile-stop-done');
+        const { readFileSync } = await import('node:fs');
+        const summary = formatSummary(summarize(JSON.parse(readFileSync(file, 'utf8')), 20));
+        writeFileSync(file.replace(/\.cpuprofile$/, '.txt'), summary);
+        log(`    profile: ${file}\n${summary.replace(/^/gm, '    ')}`);
+      }
+    }
+  }
+  const service = samples.service.stats();
+  const baseline = samples.baseline.stats();
+  for (const s of [samples.service, samples.baseline]) {
+    if (s.failures.length > 0) log(`    ! ${c.label}: non-2xx responses, e.g. ${s.failures.join(' | ')}`);
+  }
+  const result: CaseResult = {
+    db,
+    id: c.id,
+    label: c.label,
+    ...(rows !== undefined ? { rows } : {}),
+    service,
+    baseline,
+    ratio: baseline.rps > 0 ? service.rps / baseline.rps : 0,
+    cpuRatio: service.cpuUsPerRequest > 0 ? baseline.cpuUsPerRequest / service.cpuUsPerRequest : 0,
+    ...(c.target !== undefined ? { target: c.target } : {}),
+  };
+  log(
+    `  ${c.label.padEnd(28)}${rows !== undefined ? ` @${rows} c${connections}`.padEnd(14) : ''} service ${service.rps.toFixed(0).padStart(6)} req/s p50 ${service.p50.toFixed(1)} p99 ${service.p99.toFixed(1)} ms err ${service.errors} RSS ${service.peakRssMb.toFixed(0)} MB | ` +
+      `baseline ${baseline.rps.toFixed(0).padStart(6)} req/s p50 ${baseline.p50.toFixed(1)} p99 ${baseline.p99.toFixed(1)} ms err ${baseline.errors} | ratio ${(result.ratio * 100).toFixed(0)}%, CPU/request ${service.cpuUsPerRequest.toFixed(0)} vs ${baseline.cpuUsPerRequest.toFixed(0)} µs (${(result.cpuRatio * 100).toFixed(0)}%)`,
+  );
+  return result;
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  if (!existsSync(SERVICE_MAIN)) {
+    process.stderr.write(`${SERVICE_MAIN} is missing: run \`npm run build\` first (\`npm run bench\` does).\n`);
+    process.exit(2);
+  }
+  const secret = randomBytes(32).toString('hex');
+  const work = mkdtempSync(join(tmpdir(), 'psg-bench-'));
+  const report: BenchReport = {
+    meta: {
+      when: new Date().toISOString(),
+      node: process.version,
+      cpus: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}`,
+      loadavg: loadavg().map((x) => Math.round(x * 100) / 100),
+      connections: opts.connections,
+      durationSeconds: opts.duration,
+      warmupSeconds: opts.warmup,
+      rounds: opts.rounds,
+      rateLimit: `on: THROTTLE_LIMIT=${opts.throttleLimit} per ${THROTTLE_TTL_SECONDS} s, ${opts.clients} client id(s)`,
+      logLevel: opts.logLevel,
+      note: quick ? 'quick run' : 'full run',
+    },
+    startup: [],
+    seeding: [],
+    cases: [],
+    scale: [],
+    soak: [],
+    targets: [],
+  };
+  log(`Password Sync Groups benchmark · ${report.meta.cpus} · node ${process.version} · load average ${report.meta.loadavg.join(' ')}`);
+  log(
+    `Load: ${opts.connections} connections, ${opts.duration} s per case per server in ${opts.rounds} alternating rounds, ${opts.warmup} s warm-up each; ` +
+      `scale cases ${opts.scaleSeconds} s at 1 and ${opts.connections} connections.`,
+  );
+  log(
+    `Rate limit: on, as in production (ApiThrottlerGuard, in-memory storage), with its limit raised for the run: ` +
+      `THROTTLE_LIMIT=${opts.throttleLimit} per THROTTLE_TTL_SECONDS=${THROTTLE_TTL_SECONDS}, ${opts.clients} client id(s) (production default: 100).`,
+  );
+  log(`Request logs: LOG_LEVEL=${opts.logLevel} (production default: info), written to /dev/null by both servers.`);
+  const running: Server[] = [];
+  const stopAll = async () => {
+    await Promise.all(running.splice(0).map((s) => s.stop()));
+  };
+  process.once('SIGINT', () => {
+    void stopAll().finally(() => process.exit(130));
+  });
+  try {
+    for (const db of wantedDbs) {
+      const dataDir = join(work, db);
+      mkdirSync(dataDir, { recursive: true });
+      const target: DbTarget =
+        db === 'sqlite'
+          ? { kind: 'sqlite', location: join(dataDir, 'bench.sqlite'), databaseUrl: `sqlite:${join(dataDir, 'bench.sqlite')}` }
+          : { kind: 'postgres', location: postgresUrl!, databaseUrl: postgresUrl! };
+      log(`\n== ${db}${db === 'postgres' ? ` (${postgresUrl!.replace(/\/\/[^@/]*@/, '//…@')})` : ''}`);
+      const service = await startServer('service', target, secret, dataDir, flags.profile);
+      running.push(service);
+      const firstStartMs = service.readyMs;
+      log(`  service ready in ${firstStartMs.toFixed(0)} ms (first start: runs the migrations)`);
+      const baseline = await startServer('baseline', target, secret, dataDir, false);
+      running.push(baseline);
+      const servers = { service, baseline };
+
+      await deleteBenchTenants(target);
+      const readIds = shuffled(await seedGroups(target, READ_TENANT, 1000));
+      const writeIds = shuffled(await seedGroups(target, WRITE_TENANT, 1000));
+      for (const c of mainCases({ readIds, writeIds })) {
+        if (wantedCases && !wantedCases.includes(c.id)) continue;
+        report.cases.push(await measure(c, db, servers, secret, opts.duration, opts.connections));
+      }
+
+      if (!flags['skip-scale']) {
+        const ids = await seedGroups(target, SCALE_TENANT, 1000);
+        for (const rows of [1000, opts.scaleRows]) {
+          if (rows > ids.length) {
+            const started = performance.now();
+            ids.push(...(await seedGroups(target, SCALE_TENANT, rows - ids.length, ids.length)));
+            const seconds = (performance.now() - started) / 1000;
+            report.seeding.push({ db, rows: rows - 1000, seconds });
+            log(`  seeded ${rows - 1000} more groups (2 sources each) in ${seconds.toFixed(2)} s; tenant has ${await countGroups(target, SCALE_TENANT)}`);
+          }
+          for (const connections of [1, opts.connections]) {
+            for (const c of scaleCases(ids, rows)) {
+              report.scale.push({ ...(await measure(c, db, servers, secret, opts.scaleSeconds, connections, rows)), label: `${c.label} (${connections} conn.)` });
+            }
+          }
+        }
+      }
+
+      if (opts.soak > 0 && db === 'sqlite') report.soak.push(await soak(db, service, secret, { readIds, writeIds }));
+
+      await stopAll();
+      if (db === 'sqlite') {
+        // Startup on an existing database (migrations already applied): five cold starts.
+        const readyMs: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const s = await startServer('service', target, secret, dataDir, false);
+          readyMs.push(s.readyMs);
+          await s.stop();
+        }
+        const sorted = [...readyMs].sort((a, b) => a - b);
+        report.startup.push({ db, firstStartMs, readyMs, medianMs: sorted[2] });
+        log(`  startup to ready (existing database): ${readyMs.map((x) => x.toFixed(0)).join(', ')} ms; median ${sorted[2].toFixed(0)} ms`);
+      } else {
+        report.startup.push({ db, firstStartMs, readyMs: [firstStartMs], medianMs: firstStartMs });
+        await deleteBenchTenants(target);
+      }
+    }
+  } finally {
+    await stopAll();
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  report.targets = checkTargets(report);
+  log('\nPer case (latency in ms; RSS = peak resident set of the service during the case):');
+  log(caseTable(report.cases));
+  if (report.scale.length) {
+    log('\nScale (tenant of 1,000 then ' + opts.scaleRows.toLocaleString('en-US') + ' groups; last page = offset rows-250):');
+    log(caseTable(report.scale));
+  }
+  for (const s of report.soak) {
+    log(
+      `\nSoak (${s.db}, ${s.seconds} s mixed load): ${s.rps.toFixed(0)} req/s, ${s.errors} errors; service RSS ${s.rssStartMb.toFixed(0)} MB before, ${s.rssPeakMb.toFixed(0)} MB peak, ${s.rssEndMb.toFixed(0)} MB after`,
+    );
+  }
+  log('\nTargets:');
+  log(targetTable(report.targets));
+  if (!flags['no-write']) {
+    mkdirSync(opts.outDir, { recursive: true });
+    writeFileSync(join(opts.outDir, 'latest.json'), JSON.stringify(report, null, 2) + '\n');
+    writeFileSync(join(opts.outDir, 'throughput.svg'), throughputChart(report));
+    if (report.scale.length) writeFileSync(join(opts.outDir, 'scale.svg'), scaleChart(report));
+    log(`\nWrote ${join(opts.outDir, 'latest.json')}, throughput.svg${report.scale.length ? ', scale.svg' : ''}`);
+  }
+  const errors = [...report.cases, ...report.scale].reduce((n, c) => n + c.service.errors + c.baseline.errors, 0);
+  if (errors > 0) {
+    log(`\n${errors} errors (non-2xx or socket errors): the figures are not valid.`);
+    process.exitCode = 1;
+  }
+}
+
+async function soak(db: DbKind, service: Server, secret: string, data: Data): Promise<BenchReport['soak'][number]> {
+  // A mix of every operation on the read and write tenants, one after another on each connection.
+  const cases = mainCases(data);
+  const specs = cases.map((c) => c.spec(newTag('soak')));
+  const readHeaders = headersFor(secret, READ_TENANT)[0];
+  const writeHeaders = headersFor(secret, WRITE_TENANT)[0];
+  let i = 0;
+  const mixed: RequestSpec = () => {
+    const n = i++ % specs.length;
+    return { ...specs[n](), headers: cases[n].tenant === READ_TENANT ? readHeaders : writeHeaders };
+  };
+  const samples = new Samples();
+  const rssStartMb = rssKb(service.proc.pid!) / 1024;
+  await runLoad(mixed, { url: service.url, connections: opts.connections, seconds: opts.soak, headers: readHeaders, pid: service.proc.pid }, samples);
+  await sleep(1000);
+  const rssEndMb = rssKb(service.proc.pid!) / 1024;
+  const stats = samples.stats();
+  if (samples.failures.length) log(`    ! soak: non-2xx responses, e.g. ${samples.failures.join(' | ')}`);
+  log(`  soak ${opts.soak} s: ${stats.rps.toFixed(0)} req/s, ${stats.errors} errors, RSS ${rssStartMb.toFixed(0)} → peak ${stats.peakRssMb.toFixed(0)} → ${rssEndMb.toFixed(0)} MB`);
+  return { db, seconds: opts.soak, rps: stats.rps, errors: stats.errors, rssStartMb, rssEndMb, rssPeakMb: stats.peakRssMb };
+}
+
+function checkTargets(report: BenchReport): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+  for (const c of report.cases) {
+    if (c.target !== undefined) {
+      out.push({ name: `${c.db}: ${c.label} throughput vs baseline`, target: `≥ ${pct(c.target)}`, measured: pct(c.ratio), met: c.ratio >= c.target });
+    }
+    if (c.id === 'get' || c.id === 'list50') {
+      out.push({ name: `${c.db}: ${c.label} p99 at ${report.meta.connections} connections`, target: '≤ 25 ms', measured: `${c.service.p99.toFixed(1)} ms`, met: c.service.p99 <= 25 });
+    }
+  }
+  const dbs = [...new Set(report.scale.map((c) => c.db))];
+  for (const db of dbs) {
+    const at = (id: string, rows: number, conn: number) =>
+      report.scale.find((c) => c.db === db && c.id === id && c.rows === rows && c.label.includes(`(${conn} conn.)`));
+    const rowsMax = Math.max(...report.scale.filter((c) => c.db === db).map((c) => c.rows ?? 0));
+    const small = at('scale-get', 1000, 1);
+    const large = at('scale-get', rowsMax, 1);
+    if (small && large) {
+      const factor = large.service.p50 / small.service.p50;
+      out.push({
+        name: `${db}: GET by id p50 at ${rowsMax} rows vs 1,000 rows (1 connection)`,
+        target: '≤ 1.2×',
+        measured: `${factor.toFixed(2)}× (${small.service.p50.toFixed(2)} → ${large.service.p50.toFixed(2)} ms)`,
+        met: factor <= 1.2,
+      });
+    }
+    const last = at('scale-last', rowsMax, 1);
+    if (last && db === 'postgres') {
+      out.push({
+        name: `${db}: list count=true offset ${rowsMax - PAGE} p99 (1 connection)`,
+        target: '≤ 50 ms',
+        measured: `${last.service.p99.toFixed(1)} ms`,
+        met: last.service.p99 <= 50,
+      });
+    }
+  }
+  for (const s of report.startup.filter((x) => x.db === 'sqlite')) {
+    out.push({ name: 'sqlite: startup to ready (median of 5, existing database)', target: '≤ 1500 ms', measured: `${s.medianMs.toFixed(0)} ms (first start with migrations ${s.firstStartMs.toFixed(0)} ms)`, met: s.medianMs <= 1500 });
+  }
+  for (const s of report.soak) {
+    out.push({ name: `${s.db}: service RSS after ${s.seconds} s of load`, target: '≤ 200 MB', measured: `${s.rssEndMb.toFixed(0)} MB (peak ${s.rssPeakMb.toFixed(0)} MB)`, met: s.rssEndMb <= 200 });
+  }
+  return out;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
