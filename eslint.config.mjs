@@ -40,7 +40,10 @@ export default defineConfig(
       'jest/expect-expect': ['warn', { assertFunctionNames: ['expect', 'expect*', 'rejected*'] }],
       // Setup that must have worked (a seed group created, two instances ready) is asserted in
       // beforeAll/beforeEach, so a broken setup fails loudly instead of as every test's mystery.
-      'jest/no-standalone-expect': ['error', { additionalTestBlockFunctions: ['beforeAll', 'beforeEach', 'afterAll', 'afterEach'] }],
+      'jest/no-standalone-expect': [
+        'error',
+        { additionalTestBlockFunctions: ['beforeAll', 'beforeEach', 'afterAll', 'afterEach'] },
+      ],
       // Concurrency and fuzz suites classify outcomes they cannot know in advance (which of 50
       // racing requests wins) and assert each branch exactly, then assert the counts per branch.
       'jest/no-conditional-expect': 'off',

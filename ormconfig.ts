@@ -10,4 +10,6 @@ import { buildDataSourceOptions } from './src/database/typeorm-options';
  */
 const config = loadConfig(process.env, { tokensVerified: false });
 // Migrations may legitimately run longer than a request's statement timeout (index builds).
-export default new DataSource(buildDataSourceOptions({ ...config, migrationsRun: false, pool: { ...config.pool, statementTimeoutMs: 0 } }));
+export default new DataSource(
+  buildDataSourceOptions({ ...config, migrationsRun: false, pool: { ...config.pool, statementTimeoutMs: 0 } }),
+);

@@ -25,7 +25,11 @@ async function time(label: string, work: () => unknown): Promise<void> {
   const start = performance.now();
   for (let i = 0; i < iterations; i++) await work();
   const micros = ((performance.now() - start) * 1000) / iterations;
-  process.stdout.write(`${label.padEnd(58)} ${micros.toFixed(1).padStart(8)} µs/token  ${Math.round(1e6 / micros).toString().padStart(7)} tokens/s\n`);
+  process.stdout.write(
+    `${label.padEnd(58)} ${micros.toFixed(1).padStart(8)} µs/token  ${Math.round(1e6 / micros)
+      .toString()
+      .padStart(7)} tokens/s\n`,
+  );
 }
 
 async function viaService(keys: VerificationKeys, token: string): Promise<void> {
@@ -67,7 +71,9 @@ async function main(): Promise<void> {
     await time('ES256, JWT_PUBLIC_KEY (KeyObject parsed once)', () => viaService(esPem, esToken));
     await time('ES256, JWT_JWKS_URI (cached KeyObject by kid)', () => viaService(fromJwks, esToken));
     await time('ES256, JWK parsed on every request (what caching avoids)', () =>
-      verify(esToken, createPublicKey({ key: ec.publicKey.export({ format: 'jwk' }), format: 'jwk' }), { algorithms: ['ES256'] }),
+      verify(esToken, createPublicKey({ key: ec.publicKey.export({ format: 'jwk' }), format: 'jwk' }), {
+        algorithms: ['ES256'],
+      }),
     );
   } finally {
     server.close();

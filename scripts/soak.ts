@@ -33,10 +33,20 @@ const { values } = parseArgs({
 const seconds = Number(values.duration);
 const concurrency = Number(values.concurrency);
 const rssBoundMiB = Number(values['rss-bound-mib']);
-const warmupSeconds = values['warmup-seconds'] !== undefined ? Number(values['warmup-seconds']) : Math.min(10, Math.max(1, Math.round(seconds / 6)));
-for (const [name, v] of Object.entries({ duration: seconds, concurrency, 'rss-bound-mib': rssBoundMiB, 'warmup-seconds': warmupSeconds })) {
+const warmupSeconds =
+  values['warmup-seconds'] !== undefined
+    ? Number(values['warmup-seconds'])
+    : Math.min(10, Math.max(1, Math.round(seconds / 6)));
+for (const [name, v] of Object.entries({
+  duration: seconds,
+  concurrency,
+  'rss-bound-mib': rssBoundMiB,
+  'warmup-seconds': warmupSeconds,
+})) {
   if (!Number.isFinite(v) || v <= 0 || (name === 'concurrency' && (!Number.isInteger(v) || v > 64))) {
-    process.stderr.write(`--${name} must be a positive number${name === 'concurrency' ? ' (an integer, at most 64)' : ''}\n`);
+    process.stderr.write(
+      `--${name} must be a positive number${name === 'concurrency' ? ' (an integer, at most 64)' : ''}\n`,
+    );
     process.exit(2);
   }
 }
@@ -63,7 +73,9 @@ function freePort(): Promise<number> {
 }
 
 function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line?.split(/\s+/)[1] ?? NaN) / 1024;
 }
 
@@ -83,7 +95,10 @@ async function main(): Promise<void> {
     THROTTLE_LIMIT: '1000000000',
     DATABASE_URL: values['database-url'] ?? '',
   };
-  const service = spawn(process.execPath, [join(__dirname, '..', 'dist', 'src', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const service = spawn(process.execPath, [join(__dirname, '..', 'dist', 'src', 'main.js')], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   service.stdout.on('data', (c) => (output += c));
   service.stderr.on('data', (c) => (output += c));
@@ -109,7 +124,12 @@ async function main(): Promise<void> {
 
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const bearer = `Bearer ${mintToken(createSecretKey(Buffer.from(secret, 'utf8')), { tenant: 'soak', expiresInSeconds: seconds + 3600 })}`;
-  const send = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer | 'timeout' | 'error'> =>
+  const send = (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer | 'timeout' | 'error'> =>
     new Promise((resolve) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const req = request(
@@ -120,7 +140,11 @@ async function main(): Promise<void> {
           path,
           agent,
           timeout: REQUEST_TIMEOUT_MS,
-          headers: { Authorization: bearer, ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}), ...headers },
+          headers: {
+            Authorization: bearer,
+            ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
+            ...headers,
+          },
         },
         (res) => {
           let data = '';
@@ -149,7 +173,8 @@ async function main(): Promise<void> {
     byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
     byOperation.set(`${op} ${status}`, (byOperation.get(`${op} ${status}`) ?? 0) + 1);
     if (typeof answer === 'string' || !expected.includes(answer.status)) {
-      if (unexpected.length < 20) unexpected.push(`${op}: ${status} ${typeof answer === 'string' ? '' : answer.body.slice(0, 200)}`);
+      if (unexpected.length < 20)
+        unexpected.push(`${op}: ${status} ${typeof answer === 'string' ? '' : answer.body.slice(0, 200)}`);
     }
     return typeof answer === 'string' ? undefined : answer;
   };
@@ -164,7 +189,15 @@ async function main(): Promise<void> {
       const dice = (i * 7919 + w * 104729) % 100;
       const n = ++counter;
       if (mine.length === 0 || dice < 15) {
-        const answer = record('create', await send('POST', `${p}/password-sync-groups`, { name: `soak ${w}-${n}`, passwordPolicyId: 'pp', sourceIds: [`soak-${w}-${n}-a`, `soak-${w}-${n}-b`] }), [200]);
+        const answer = record(
+          'create',
+          await send('POST', `${p}/password-sync-groups`, {
+            name: `soak ${w}-${n}`,
+            passwordPolicyId: 'pp',
+            sourceIds: [`soak-${w}-${n}-a`, `soak-${w}-${n}-b`],
+          }),
+          [200],
+        );
         if (answer?.status === 200) mine.push((JSON.parse(answer.body) as { id: string }).id);
       } else if (dice < 35) {
         record('list', await send('GET', `${p}/password-sync-groups?limit=50&count=true`), [200]);
@@ -175,27 +208,61 @@ async function main(): Promise<void> {
         const id = mine[i % mine.length];
         const read = record('get', await send('GET', `${p}/password-sync-groups/${id}`), [200]);
         const etag = read?.headers.etag as string | undefined;
-        if (etag) record('put if-match', await send('PUT', `${p}/password-sync-groups/${id}`, { name: `soak ${w}-${n} v`, passwordPolicyId: 'pp-2', sourceIds: [`soak-${w}-${n}-c`] }, { 'If-Match': etag }), [200]);
+        if (etag)
+          record(
+            'put if-match',
+            await send(
+              'PUT',
+              `${p}/password-sync-groups/${id}`,
+              { name: `soak ${w}-${n} v`, passwordPolicyId: 'pp-2', sourceIds: [`soak-${w}-${n}-c`] },
+              { 'If-Match': etag },
+            ),
+            [200],
+          );
       } else if (dice < 75) {
-        record('put stale', await send('PUT', `${p}/password-sync-groups/${mine[i % mine.length]}`, { name: `soak ${w}-${n} s`, passwordPolicyId: 'pp', sourceIds: [`soak-${w}-${n}-s`] }, { 'If-Match': '"999999"' }), [412]);
+        record(
+          'put stale',
+          await send(
+            'PUT',
+            `${p}/password-sync-groups/${mine[i % mine.length]}`,
+            { name: `soak ${w}-${n} s`, passwordPolicyId: 'pp', sourceIds: [`soak-${w}-${n}-s`] },
+            { 'If-Match': '"999999"' },
+          ),
+          [412],
+        );
       } else if (dice < 82) {
-        record('put', await send('PUT', `${p}/password-sync-groups/${mine[i % mine.length]}`, { name: `soak ${w}-${n} u`, passwordPolicyId: 'pp', sourceIds: [`soak-${w}-${n}-u`] }), [200]);
+        record(
+          'put',
+          await send('PUT', `${p}/password-sync-groups/${mine[i % mine.length]}`, {
+            name: `soak ${w}-${n} u`,
+            passwordPolicyId: 'pp',
+            sourceIds: [`soak-${w}-${n}-u`],
+          }),
+          [200],
+        );
       } else if (dice < 88) {
-        record('bad body', await send('POST', `${p}/password-sync-groups`, { name: '', passwordPolicyId: 'has space', sourceIds: [] }), [400]);
+        record(
+          'bad body',
+          await send('POST', `${p}/password-sync-groups`, { name: '', passwordPolicyId: 'has space', sourceIds: [] }),
+          [400],
+        );
       } else if (dice < 93) {
         record('missing', await send('GET', `${p}/password-sync-groups/00000000-0000-4000-8000-000000000000`), [404]);
       } else {
         const id = mine.shift()!;
         record('delete', await send('DELETE', `${p}/password-sync-groups/${id}`), [204]);
       }
-      while (mine.length > GROUPS_PER_LOOP) record('delete', await send('DELETE', `${p}/password-sync-groups/${mine.shift()!}`), [204]);
+      while (mine.length > GROUPS_PER_LOOP)
+        record('delete', await send('DELETE', `${p}/password-sync-groups/${mine.shift()!}`), [204]);
     }
   };
 
   const started = Date.now();
   const rss: Array<{ at: number; mib: number }> = [];
   const sampler = setInterval(() => rss.push({ at: (Date.now() - started) / 1000, mib: rssMiB(service.pid!) }), 1000);
-  process.stdout.write(`soak: ${seconds} s, ${concurrency} loops, ${values['database-url'] ? 'PostgreSQL' : 'SQLite'}, service pid ${service.pid}, RSS at start ${rssMiB(service.pid!).toFixed(1)} MiB\n`);
+  process.stdout.write(
+    `soak: ${seconds} s, ${concurrency} loops, ${values['database-url'] ? 'PostgreSQL' : 'SQLite'}, service pid ${service.pid}, RSS at start ${rssMiB(service.pid!).toFixed(1)} MiB\n`,
+  );
   await Promise.all(Array.from({ length: concurrency }, (_, w) => loop(w)));
   clearInterval(sampler);
   const elapsed = (Date.now() - started) / 1000;
@@ -215,7 +282,9 @@ async function main(): Promise<void> {
   const fiveXX = [...byStatus].filter(([s]) => /^5/.test(s)).reduce((a, [, c]) => a + c, 0);
   const failures = [
     fiveXX > 0 ? `${fiveXX} answers were 5xx` : '',
-    (byStatus.get('timeout') ?? 0) + (byStatus.get('error') ?? 0) > 0 ? 'requests timed out or failed at the socket' : '',
+    (byStatus.get('timeout') ?? 0) + (byStatus.get('error') ?? 0) > 0
+      ? 'requests timed out or failed at the socket'
+      : '',
     unexpected.length > 0 ? `${unexpected.length}+ unexpected answers` : '',
     growth > rssBoundMiB ? `RSS grew ${growth.toFixed(1)} MiB after warm-up (bound ${rssBoundMiB} MiB)` : '',
     alive ? '' : 'the service exited',

@@ -8,7 +8,12 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './common/auth/request-context';
 import { apiVersionOf, rewriteVersionedUrl } from './common/http/api-versions';
-import { TRACKING_ID_HEADER, clientErrorHandler, frameworkErrorHandler, newTrackingId } from './common/http/client-errors';
+import {
+  TRACKING_ID_HEADER,
+  clientErrorHandler,
+  frameworkErrorHandler,
+  newTrackingId,
+} from './common/http/client-errors';
 import { PinoNestLogger, createRootLogger } from './common/logging/logger';
 import { setupSwagger } from './common/swagger/swagger-setup';
 import { loadConfig, type AppConfig } from './config/app-config';
@@ -117,7 +122,10 @@ export async function createApp(
     // 204 before authentication. Any other OPTIONS is an ordinary request (405 envelope), not
     // the plugin's plain-text 400.
     app.enableCors({
-      delegator: (request: FastifyRequest, callback: (error: Error | null, options?: typeof cors | { origin: false }) => void) => {
+      delegator: (
+        request: FastifyRequest,
+        callback: (error: Error | null, options?: typeof cors | { origin: false }) => void,
+      ) => {
         const preflight = !!request.headers.origin && !!request.headers['access-control-request-method'];
         callback(null, request.method === 'OPTIONS' && !preflight ? { origin: false } : cors);
       },

@@ -24,7 +24,12 @@ async function bootstrap(): Promise<void> {
   // The address actually bound (PORT=0 picks a free port).
   const base = baseUrlOf(app.getHttpServer().address(), config);
   logger.info(
-    { url: base, database: config.database.type, rateLimitStore: config.redis ? 'redis' : 'memory', docs: `${base}/${DOCS_PATH}` },
+    {
+      url: base,
+      database: config.database.type,
+      rateLimitStore: config.redis ? 'redis' : 'memory',
+      docs: `${base}/${DOCS_PATH}`,
+    },
     'Password Sync Groups API listening',
   );
   // In development, for the person at the terminal: where things are and a token to paste into

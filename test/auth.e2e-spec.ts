@@ -46,7 +46,14 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
   let t: TestApp;
   let key: KeyObject;
   /** The group of tenant "acme" that every test starts with. */
-  let seeded: { id: string; name: string; passwordPolicyId: string; sourceIds: string[]; created: string; modified: string };
+  let seeded: {
+    id: string;
+    name: string;
+    passwordPolicyId: string;
+    sourceIds: string[];
+    created: string;
+    modified: string;
+  };
 
   beforeAll(async () => {
     t = await startTestApp(kind);
@@ -110,7 +117,11 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
       ['a token that is not a JWT', () => 'Bearer not-a-jwt', 'JWT is malformed'],
       ['three garbage segments', () => 'Bearer a.b.c', 'JWT is malformed'],
       ['a JWT with a truncated signature', () => `Bearer ${t.token().slice(0, -5)}`, 'JWT signature is invalid'],
-      ['a JWT signed with another key', () => `Bearer ${sign(claims(), FOREIGN_SECRET, { algorithm: 'HS256' })}`, 'JWT signature is invalid'],
+      [
+        'a JWT signed with another key',
+        () => `Bearer ${sign(claims(), FOREIGN_SECRET, { algorithm: 'HS256' })}`,
+        'JWT signature is invalid',
+      ],
       [
         'a JWT whose payload was altered after signing',
         () => {
@@ -121,8 +132,16 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
       ],
       ['an expired JWT', () => `Bearer ${craft(claims({ exp: now() - 60 }))}`, 'JWT is expired'],
       ['an expired JWT from dev-token', () => t.bearer({ expiresInSeconds: -10 }), 'JWT is expired'],
-      ['an expired JWT that also has no tenant', () => `Bearer ${craft(claims({ exp: now() - 60, tenant_id: undefined }))}`, 'JWT is expired'],
-      ['a JWT not valid before a future time', () => `Bearer ${craft(claims({ nbf: now() + 600 }))}`, 'JWT is not yet valid'],
+      [
+        'an expired JWT that also has no tenant',
+        () => `Bearer ${craft(claims({ exp: now() - 60, tenant_id: undefined }))}`,
+        'JWT is expired',
+      ],
+      [
+        'a JWT not valid before a future time',
+        () => `Bearer ${craft(claims({ nbf: now() + 600 }))}`,
+        'JWT is not yet valid',
+      ],
       ['a JWT without tenant_id', () => `Bearer ${craft(claims({ tenant_id: undefined }))}`, 'JWT has no tenant'],
       ['a JWT with an empty tenant_id', () => `Bearer ${craft(claims({ tenant_id: '' }))}`, 'JWT has no tenant'],
       ['a JWT with a numeric tenant_id', () => `Bearer ${craft(claims({ tenant_id: 42 }))}`, 'JWT has no tenant'],
@@ -137,8 +156,16 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
         () => `Bearer ${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims())}.${Buffer.from('sig').toString('base64url')}`,
         'JWT algorithm is not allowed',
       ],
-      ['an RS256-signed JWT', () => `Bearer ${sign(claims(), RSA, { algorithm: 'RS256' })}`, 'JWT algorithm is not allowed'],
-      ['an HS384 JWT signed with the service key', () => `Bearer ${craft(claims(), 'HS384')}`, 'JWT algorithm is not allowed'],
+      [
+        'an RS256-signed JWT',
+        () => `Bearer ${sign(claims(), RSA, { algorithm: 'RS256' })}`,
+        'JWT algorithm is not allowed',
+      ],
+      [
+        'an HS384 JWT signed with the service key',
+        () => `Bearer ${craft(claims(), 'HS384')}`,
+        'JWT algorithm is not allowed',
+      ],
     ];
 
     it.each(cases)('%s → 401 on every operation, database unchanged', async (_name, header, reason) => {
@@ -301,8 +328,14 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
         const foreign = await call(op, other(), seeded.id);
         const nowhere = await call(op, other(), missing);
         expect(foreign.status).toBe(nowhere.status);
-        expect({ ...foreign.body, trackingId: 'x', causes: [] }).toEqual({ ...nowhere.body, trackingId: 'x', causes: [] });
-        expect(foreign.body.causes).toEqual([{ locale: 'en-US', localeOrigin: 'DEFAULT', text: `Password sync group '${seeded.id}' was not found.` }]);
+        expect({ ...foreign.body, trackingId: 'x', causes: [] }).toEqual({
+          ...nowhere.body,
+          trackingId: 'x',
+          causes: [],
+        });
+        expect(foreign.body.causes).toEqual([
+          { locale: 'en-US', localeOrigin: 'DEFAULT', text: `Password sync group '${seeded.id}' was not found.` },
+        ]);
         expect(Object.keys(foreign.headers).sort()).toEqual(Object.keys(nowhere.headers).sort());
       }
     });
@@ -323,7 +356,10 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
       expect(created.body.id).not.toBe(seeded.id);
       expect(created.body).toMatchObject({ name: VALID_BODY.name, sourceIds: VALID_BODY.sourceIds });
 
-      const [groups, sources] = (await snapshot(t.dataSource)) as [Array<Record<string, unknown>>, Array<Record<string, unknown>>];
+      const [groups, sources] = (await snapshot(t.dataSource)) as [
+        Array<Record<string, unknown>>,
+        Array<Record<string, unknown>>,
+      ];
       expect(groups.map((g) => [g.tenant_id, g.name]).sort()).toEqual([
         ['acme', VALID_BODY.name],
         ['globex', VALID_BODY.name],
@@ -340,7 +376,11 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
       expect(cross.body).toEqual(groupNotFound(cross.headers['x-tracking-id'], created.body.id));
 
       // Each tenant's uniqueness rules stay in force within the tenant.
-      const dup = await t.http().post('/password-sync-groups').set('Authorization', other()).send({ ...VALID_BODY, sourceIds: ['x'] });
+      const dup = await t
+        .http()
+        .post('/password-sync-groups')
+        .set('Authorization', other())
+        .send({ ...VALID_BODY, sourceIds: ['x'] });
       expect(dup.status).toBe(400);
       expect(dup.body).toEqual(
         badRequestBody(dup.headers['x-tracking-id'], [
@@ -356,7 +396,11 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
     });
 
     it("a foreign tenant cannot take over a group by PUT with the owner's id, even with a colliding body", async () => {
-      await t.http().post('/password-sync-groups').set('Authorization', other()).send({ ...VALID_BODY, name: 'Theirs', sourceIds: ['t1'] });
+      await t
+        .http()
+        .post('/password-sync-groups')
+        .set('Authorization', other())
+        .send({ ...VALID_BODY, name: 'Theirs', sourceIds: ['t1'] });
       const before = await snapshot(t.dataSource);
       const res = await t
         .http()

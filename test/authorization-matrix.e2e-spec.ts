@@ -8,7 +8,8 @@ const ROUTES: Route[] = ['list', 'create', 'get', 'update', 'delete'];
 const WRITES: Route[] = ['create', 'update', 'delete'];
 
 const NO_AUTHORITY = 'The token lacks the required user level (authority) ORG_ADMIN.';
-const NO_READ_SCOPE = 'The token lacks a required scope: one of idn:password-sync-group:read, idn:password-sync-group:manage, sp:scopes:all.';
+const NO_READ_SCOPE =
+  'The token lacks a required scope: one of idn:password-sync-group:read, idn:password-sync-group:manage, sp:scopes:all.';
 const NO_MANAGE_SCOPE = 'The token lacks a required scope: one of idn:password-sync-group:manage, sp:scopes:all.';
 const NO_USER = 'This operation requires a user token (one with identity_id); application tokens cannot use it.';
 
@@ -34,7 +35,11 @@ const PERSONAS: Persona[] = [
   { name: 'manage scope only (control)', token: { scopes: ['idn:password-sync-group:manage'] }, expect: () => allowed },
   { name: 'no token', token: null, expect: () => ({ unauthorized: 'JWT is missing' }) },
   { name: 'no authority', token: { authorities: [] }, expect: () => ({ forbidden: [NO_AUTHORITY] }) },
-  { name: 'other authorities only', token: { authorities: ['ORG_USER', 'HELPDESK', 'org_admin'] }, expect: () => ({ forbidden: [NO_AUTHORITY] }) },
+  {
+    name: 'other authorities only',
+    token: { authorities: ['ORG_USER', 'HELPDESK', 'org_admin'] },
+    expect: () => ({ forbidden: [NO_AUTHORITY] }),
+  },
   {
     name: 'ORG_ADMIN without any scope',
     token: { scopes: [] },
@@ -102,7 +107,11 @@ describe.each(DATABASES)('authorization matrix (%s)', (kind) => {
     }
   };
 
-  const cases = PERSONAS.flatMap((persona) => ROUTES.flatMap((route) => ['', '/v2025'].map((prefix) => [persona.name, route, prefix || '(bare)', persona, prefix] as const)));
+  const cases = PERSONAS.flatMap((persona) =>
+    ROUTES.flatMap((route) =>
+      ['', '/v2025'].map((prefix) => [persona.name, route, prefix || '(bare)', persona, prefix] as const),
+    ),
+  );
 
   it.each(cases)('%s × %s %s', async (_p, route, _label, persona, prefix) => {
     const before = await snapshot(t.dataSource);
@@ -116,11 +125,20 @@ describe.each(DATABASES)('authorization matrix (%s)', (kind) => {
       return;
     }
     if ('forbidden' in expected) {
-      expect({ status: res.status, body: res.body }).toEqual({ status: 403, body: forbiddenBody(res.headers['x-tracking-id'], expected.forbidden) });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 403,
+        body: forbiddenBody(res.headers['x-tracking-id'], expected.forbidden),
+      });
     } else if ('notFound' in expected) {
-      expect({ status: res.status, body: res.body }).toEqual({ status: 404, body: groupNotFound(res.headers['x-tracking-id'], group.id) });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 404,
+        body: groupNotFound(res.headers['x-tracking-id'], group.id),
+      });
     } else {
-      expect({ status: res.status, body: res.body }).toEqual({ status: 401, body: { error: `JWT validation failed: ${expected.unauthorized}` } });
+      expect({ status: res.status, body: res.body }).toEqual({
+        status: 401,
+        body: { error: `JWT validation failed: ${expected.unauthorized}` },
+      });
       expect(res.headers['www-authenticate']).toBe('Bearer');
     }
     expect(await snapshot(t.dataSource)).toEqual(before);
@@ -128,7 +146,9 @@ describe.each(DATABASES)('authorization matrix (%s)', (kind) => {
 
   /** The route's normal success, and the database showing exactly that. */
   async function expectSuccess(route: Route, res: Response, tenant: string): Promise<void> {
-    const stored = await t.dataSource.query('SELECT id, tenant_id, name FROM password_sync_group ORDER BY tenant_id, name');
+    const stored = await t.dataSource.query(
+      'SELECT id, tenant_id, name FROM password_sync_group ORDER BY tenant_id, name',
+    );
     switch (route) {
       case 'list':
         expect(res.status).toBe(200);

@@ -46,22 +46,37 @@ describe('claim names of other identity providers', () => {
       });
 
     it('a user with the ORG_ADMIN realm role creates a group in the tenant its token names', async () => {
-      const res = await t.http().post(API).set('Authorization', `Bearer ${keycloakToken(['offline_access', 'ORG_ADMIN'])}`).send(VALID_BODY);
+      const res = await t
+        .http()
+        .post(API)
+        .set('Authorization', `Bearer ${keycloakToken(['offline_access', 'ORG_ADMIN'])}`)
+        .send(VALID_BODY);
       expect(res.status).toBe(200);
       expect(res.body.name).toBe(VALID_BODY.name);
       const rows = await t.dataSource.query('SELECT tenant_id, name FROM password_sync_group');
       expect(rows).toEqual([{ tenant_id: 'keycloak-tenant', name: VALID_BODY.name }]);
-      const list = await t.http().get(API).set('Authorization', `Bearer ${keycloakToken(['ORG_ADMIN'])}`);
+      const list = await t
+        .http()
+        .get(API)
+        .set('Authorization', `Bearer ${keycloakToken(['ORG_ADMIN'])}`);
       expect(list.body).toEqual([res.body]);
     });
 
     it('without the role: 403 naming the missing authority; without the scope: 403 naming it', async () => {
-      const noRole = await t.http().get(API).set('Authorization', `Bearer ${keycloakToken(['offline_access'])}`);
+      const noRole = await t
+        .http()
+        .get(API)
+        .set('Authorization', `Bearer ${keycloakToken(['offline_access'])}`);
       expect(noRole.status).toBe(403);
       expect(noRole.body).toEqual(
-        forbiddenBody(noRole.headers['x-tracking-id'], ['The token lacks the required user level (authority) ORG_ADMIN.']),
+        forbiddenBody(noRole.headers['x-tracking-id'], [
+          'The token lacks the required user level (authority) ORG_ADMIN.',
+        ]),
       );
-      const noScope = await t.http().get(API).set('Authorization', `Bearer ${keycloakToken(['ORG_ADMIN'], 'openid profile')}`);
+      const noScope = await t
+        .http()
+        .get(API)
+        .set('Authorization', `Bearer ${keycloakToken(['ORG_ADMIN'], 'openid profile')}`);
       expect(noScope.status).toBe(403);
       expect(noScope.body.causes).toHaveLength(1);
       expect(noScope.body.causes[0].text).toMatch(/^The token lacks a required scope: one of /);
@@ -94,22 +109,44 @@ describe('claim names of other identity providers', () => {
     });
 
     const auth0Token = (claims: Record<string, unknown>) =>
-      signWith(auth0Key, { iss: 'https://acme.eu.auth0.com/', azp: 'm2m-client', permissions: ['ORG_ADMIN'], scope: 'sp:scopes:all', ...claims });
+      signWith(auth0Key, {
+        iss: 'https://acme.eu.auth0.com/',
+        azp: 'm2m-client',
+        permissions: ['ORG_ADMIN'],
+        scope: 'sp:scopes:all',
+        ...claims,
+      });
 
     it('a user token (with the identity claim) writes into the namespaced tenant', async () => {
-      const token = auth0Token({ sub: 'auth0|123', 'https://psg.example.com/tenant': 'auth0-tenant', 'https://psg.example.com/identity': 'id-123' });
-      const res = await t.http().post(API).set('Authorization', `Bearer ${token}`).send({ ...VALID_BODY, name: 'Auth0 group' });
+      const token = auth0Token({
+        sub: 'auth0|123',
+        'https://psg.example.com/tenant': 'auth0-tenant',
+        'https://psg.example.com/identity': 'id-123',
+      });
+      const res = await t
+        .http()
+        .post(API)
+        .set('Authorization', `Bearer ${token}`)
+        .send({ ...VALID_BODY, name: 'Auth0 group' });
       expect(res.status).toBe(200);
       const rows = await t.dataSource.query("SELECT tenant_id FROM password_sync_group WHERE name = 'Auth0 group'");
       expect(rows).toEqual([{ tenant_id: 'auth0-tenant' }]);
     });
 
     it('a machine-to-machine token (no identity claim) may read but not write', async () => {
-      const token = auth0Token({ sub: 'm2m-client@clients', gty: 'client-credentials', 'https://psg.example.com/tenant': 'auth0-tenant' });
+      const token = auth0Token({
+        sub: 'm2m-client@clients',
+        gty: 'client-credentials',
+        'https://psg.example.com/tenant': 'auth0-tenant',
+      });
       const read = await t.http().get(API).set('Authorization', `Bearer ${token}`);
       expect(read.status).toBe(200);
       expect(read.body.map((g: { name: string }) => g.name)).toEqual(['Auth0 group']);
-      const write = await t.http().post(API).set('Authorization', `Bearer ${token}`).send({ ...VALID_BODY, name: 'M2M' });
+      const write = await t
+        .http()
+        .post(API)
+        .set('Authorization', `Bearer ${token}`)
+        .send({ ...VALID_BODY, name: 'M2M' });
       expect(write.status).toBe(403);
       expect(write.body.causes.map((c: { text: string }) => c.text)).toEqual([
         'This operation requires a user token (one with identity_id); application tokens cannot use it.',
@@ -118,7 +155,11 @@ describe('claim names of other identity providers', () => {
 
     it('a token without a tenant claim lands in DEFAULT_TENANT, isolated from the others', async () => {
       const token = auth0Token({ sub: 'auth0|456', 'https://psg.example.com/identity': 'id-456' });
-      const res = await t.http().post(API).set('Authorization', `Bearer ${token}`).send({ ...VALID_BODY, name: 'Default tenant group' });
+      const res = await t
+        .http()
+        .post(API)
+        .set('Authorization', `Bearer ${token}`)
+        .send({ ...VALID_BODY, name: 'Default tenant group' });
       expect(res.status).toBe(200);
       const rows = await t.dataSource.query('SELECT tenant_id, name FROM password_sync_group ORDER BY name');
       expect(rows).toEqual([

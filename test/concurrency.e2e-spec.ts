@@ -86,7 +86,10 @@ describe.each(DATABASES)('concurrent requests (%s)', (kind) => {
     const stored = await get(group.id);
     expect(stored.body).toEqual(winner.body);
     expect(stored.headers.etag).toBe('"2"');
-    const [groups, sources] = (await snapshot(t.dataSource)) as [Array<{ version: number }>, Array<{ source_id: string }>];
+    const [groups, sources] = (await snapshot(t.dataSource)) as [
+      Array<{ version: number }>,
+      Array<{ source_id: string }>,
+    ];
     expect(groups).toHaveLength(1);
     expect(groups[0].version).toBe(2);
     expect(sources.map((s) => s.source_id).sort()).toEqual([...bodies[winnerIndex].sourceIds].sort());
@@ -127,7 +130,10 @@ describe.each(DATABASES)('concurrent requests (%s)', (kind) => {
         ]),
       );
     }
-    const [groups, sources] = (await snapshot(t.dataSource)) as [Array<{ id: string }>, Array<{ source_id: string; group_id: string }>];
+    const [groups, sources] = (await snapshot(t.dataSource)) as [
+      Array<{ id: string }>,
+      Array<{ source_id: string; group_id: string }>,
+    ];
     expect(groups.map((g) => g.id)).toEqual([winner.id]);
     expect(sources.map((s) => [s.source_id, s.group_id]).sort()).toEqual(
       winner.sourceIds.map((s) => [s, winner.id]).sort(),
@@ -174,7 +180,11 @@ describe.each(DATABASES)('concurrent requests (%s)', (kind) => {
     const work: Array<Promise<Outcome>> = [];
     ids.forEach((id, g) => {
       for (let p = 1; p <= PUTS; p++) {
-        const body = { name: `Group ${g} v${p}`, passwordPolicyId: `p${g}.${p}`, sourceIds: [`g${g}-v${p}-a`, `g${g}-v${p}-b`, `g${g}-v${p}-c`] };
+        const body = {
+          name: `Group ${g} v${p}`,
+          passwordPolicyId: `p${g}.${p}`,
+          sourceIds: [`g${g}-v${p}-a`, `g${g}-v${p}-b`, `g${g}-v${p}-c`],
+        };
         written.get(id)!.push(body);
         work.push(put(id, body).then((res) => ({ kind: 'put', id, res, body })));
         work.push(get(id).then((res) => ({ kind: 'get', id, res })));
@@ -188,7 +198,11 @@ describe.each(DATABASES)('concurrent requests (%s)', (kind) => {
         expect([200, 404]).toContain(res.status);
         // A read shows one whole write, never a mix of two, nor a group without its sources.
         if (res.status === 200) {
-          const shown = { name: res.body.name, passwordPolicyId: res.body.passwordPolicyId, sourceIds: res.body.sourceIds };
+          const shown = {
+            name: res.body.name,
+            passwordPolicyId: res.body.passwordPolicyId,
+            sourceIds: res.body.sourceIds,
+          };
           expect(written.get(id)).toContainEqual(shown);
         } else expect(res.body).toEqual(groupNotFound(res.headers['x-tracking-id'], id));
       } else if (op === 'put') {
@@ -211,7 +225,9 @@ describe.each(DATABASES)('concurrent requests (%s)', (kind) => {
       } else {
         // Not deleted: the PUT with the highest version is what is stored, whole.
         expect(stored.status).toBe(200);
-        const latest = puts.sort((a, b) => Number(JSON.parse(b.res.headers.etag)) - Number(JSON.parse(a.res.headers.etag)))[0];
+        const latest = puts.sort(
+          (a, b) => Number(JSON.parse(b.res.headers.etag)) - Number(JSON.parse(a.res.headers.etag)),
+        )[0];
         expect(stored.body).toEqual(latest.res.body);
         expect(stored.headers.etag).toBe(latest.res.headers.etag);
         expect(stored.headers.etag).toBe(`"${puts.length + 1}"`);
@@ -220,10 +236,16 @@ describe.each(DATABASES)('concurrent requests (%s)', (kind) => {
     }
 
     // Every source any deleted group ever held is free again: one new group can claim them all.
-    const deletedCount = ids.filter((id) => outcomes.some((o) => o.id === id && o.kind === 'delete' && o.res.status === 204)).length;
+    const deletedCount = ids.filter((id) =>
+      outcomes.some((o) => o.id === id && o.kind === 'delete' && o.res.status === 204),
+    ).length;
     expect(deletedCount).toBeGreaterThanOrEqual(GROUPS / 2); // the unconditional deletes always succeed
     for (let i = 0; i < allSources.length; i += 250) {
-      const claim = await create({ name: `Reclaim ${i}`, passwordPolicyId: 'p', sourceIds: allSources.slice(i, i + 250) });
+      const claim = await create({
+        name: `Reclaim ${i}`,
+        passwordPolicyId: 'p',
+        sourceIds: allSources.slice(i, i + 250),
+      });
       expect(claim.status).toBe(200);
     }
   });

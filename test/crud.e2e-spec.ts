@@ -51,7 +51,13 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
 
     const rows = await t.dataSource.query('SELECT id, tenant_id, name, name_key, version FROM password_sync_group');
     expect(rows).toEqual([
-      { id: res.body.id, tenant_id: 'acme', name: 'Password Sync Group 1', name_key: 'password sync group 1', version: 1 },
+      {
+        id: res.body.id,
+        tenant_id: 'acme',
+        name: 'Password Sync Group 1',
+        name_key: 'password sync group 1',
+        version: 1,
+      },
     ]);
     const sources = await t.dataSource.query(
       'SELECT source_id, group_id, position FROM password_sync_group_source ORDER BY position',
@@ -68,7 +74,10 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual(created);
 
-    const upper = await t.http().get(`/password-sync-groups/${created.id.toUpperCase()}`).set('Authorization', t.bearer());
+    const upper = await t
+      .http()
+      .get(`/password-sync-groups/${created.id.toUpperCase()}`)
+      .set('Authorization', t.bearer());
     expect(upper.status).toBe(200);
     expect(upper.body).toEqual(created);
 
@@ -80,7 +89,14 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
 
   it('updates by full replacement: 200 with the stored group, modified advances, created stays', async () => {
     const created = (await create(VALID_BODY)).body;
-    const body = { id: created.id, created: 'x', modified: 'y', name: 'Renamed', passwordPolicyId: 'p2', sourceIds: ['s9', VALID_BODY.sourceIds[0]] };
+    const body = {
+      id: created.id,
+      created: 'x',
+      modified: 'y',
+      name: 'Renamed',
+      passwordPolicyId: 'p2',
+      sourceIds: ['s9', VALID_BODY.sourceIds[0]],
+    };
     const res = await t.http().put(`/password-sync-groups/${created.id}`).set('Authorization', t.bearer()).send(body);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
@@ -103,11 +119,19 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
 
   it('a PUT without id in the body is fine; an unknown id is 404 and writes nothing', async () => {
     const created = (await create(VALID_BODY)).body;
-    const ok = await t.http().put(`/password-sync-groups/${created.id}`).set('Authorization', t.bearer()).send({ ...VALID_BODY, name: 'N2' });
+    const ok = await t
+      .http()
+      .put(`/password-sync-groups/${created.id}`)
+      .set('Authorization', t.bearer())
+      .send({ ...VALID_BODY, name: 'N2' });
     expect(ok.status).toBe(200);
     const before = await snapshot(t.dataSource);
     const missing = '6881f631-3bd5-4213-9c75-8e05cc3e35dd';
-    const res = await t.http().put(`/password-sync-groups/${missing}`).set('Authorization', t.bearer()).send({ ...VALID_BODY, name: 'N3', sourceIds: ['new'] });
+    const res = await t
+      .http()
+      .put(`/password-sync-groups/${missing}`)
+      .set('Authorization', t.bearer())
+      .send({ ...VALID_BODY, name: 'N3', sourceIds: ['new'] });
     expect(res.status).toBe(404);
     expect(res.body).toEqual(groupNotFound(res.headers['x-tracking-id'], missing));
     expect(await snapshot(t.dataSource)).toEqual(before);
@@ -128,7 +152,8 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
 
   it('lists oldest first with limit/offset; count=true sends X-Total-Count, otherwise not', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await create({ ...VALID_BODY, name: `G${i}`, sourceIds: [`src-${i}`] })).body.id);
+    for (let i = 0; i < 5; i++)
+      ids.push((await create({ ...VALID_BODY, name: `G${i}`, sourceIds: [`src-${i}`] })).body.id);
 
     const all = await t.http().get('/password-sync-groups').set('Authorization', t.bearer());
     expect(all.status).toBe(200);
@@ -143,7 +168,10 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
       modified: expect.stringMatching(ISO_UTC),
     });
 
-    const page = await t.http().get('/password-sync-groups?limit=2&offset=1&count=true').set('Authorization', t.bearer());
+    const page = await t
+      .http()
+      .get('/password-sync-groups?limit=2&offset=1&count=true')
+      .set('Authorization', t.bearer());
     expect(page.status).toBe(200);
     expect(page.headers['x-total-count']).toBe('5');
     expect(page.body.map((g: { id: string }) => g.id)).toEqual(ids.slice(1, 3));
@@ -156,7 +184,10 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
     expect(past.body).toEqual([]);
     expect(past.headers['x-total-count']).toBe('5');
 
-    const countFalse = await t.http().get('/password-sync-groups?count=false&limit=250').set('Authorization', t.bearer());
+    const countFalse = await t
+      .http()
+      .get('/password-sync-groups?count=false&limit=250')
+      .set('Authorization', t.bearer());
     expect(countFalse.body).toHaveLength(5);
     expect(countFalse.headers['x-total-count']).toBeUndefined();
   });
@@ -181,23 +212,30 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
     expect(new Set(seen).size).toBe(7);
   });
 
-  it.each(['', '/v3', '/beta', '/v2024', '/v2025', '/v2026'])('serves every operation under prefix "%s" on the same data', async (prefix) => {
-    const created = await create(VALID_BODY, prefix);
-    expect(created.status).toBe(200);
-    const id = created.body.id;
-    for (const p of ['', '/v3', '/beta', '/v2024', '/v2025', '/v2026']) {
-      const res = await t.http().get(`${p}/password-sync-groups/${id}`).set('Authorization', t.bearer());
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual(created.body);
-    }
-    const list = await t.http().get(`${prefix}/password-sync-groups?count=true`).set('Authorization', t.bearer());
-    expect(list.headers['x-total-count']).toBe('1');
-    const put = await t.http().put(`${prefix}/password-sync-groups/${id}`).set('Authorization', t.bearer()).send({ ...VALID_BODY, name: 'via prefix' });
-    expect(put.body.name).toBe('via prefix');
-    const del = await t.http().delete(`${prefix}/password-sync-groups/${id}`).set('Authorization', t.bearer());
-    expect(del.status).toBe(204);
-    expect(await snapshot(t.dataSource)).toEqual([[], []]);
-  });
+  it.each(['', '/v3', '/beta', '/v2024', '/v2025', '/v2026'])(
+    'serves every operation under prefix "%s" on the same data',
+    async (prefix) => {
+      const created = await create(VALID_BODY, prefix);
+      expect(created.status).toBe(200);
+      const id = created.body.id;
+      for (const p of ['', '/v3', '/beta', '/v2024', '/v2025', '/v2026']) {
+        const res = await t.http().get(`${p}/password-sync-groups/${id}`).set('Authorization', t.bearer());
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual(created.body);
+      }
+      const list = await t.http().get(`${prefix}/password-sync-groups?count=true`).set('Authorization', t.bearer());
+      expect(list.headers['x-total-count']).toBe('1');
+      const put = await t
+        .http()
+        .put(`${prefix}/password-sync-groups/${id}`)
+        .set('Authorization', t.bearer())
+        .send({ ...VALID_BODY, name: 'via prefix' });
+      expect(put.body.name).toBe('via prefix');
+      const del = await t.http().delete(`${prefix}/password-sync-groups/${id}`).set('Authorization', t.bearer());
+      expect(del.status).toBe(204);
+      expect(await snapshot(t.dataSource)).toEqual([[], []]);
+    },
+  );
 
   it('an unknown version prefix is not a route', async () => {
     const res = await t.http().get('/v9/password-sync-groups').set('Authorization', t.bearer());

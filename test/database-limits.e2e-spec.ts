@@ -85,8 +85,17 @@ describePostgres('PostgreSQL pool (DB_POOL_SIZE, DB_CONNECTION_TIMEOUT_MS)', () 
       const lock = await lockGroups(t.db.url);
       let responses;
       try {
-        const pending = Array.from({ length: 5 }, () => t.http().get(LIST).set('Authorization', t.bearer()).then((r) => r));
-        await until(async () => (await serviceSessions(t)).waitingOnLock === 2, 'both pooled connections to wait on the lock');
+        const pending = Array.from({ length: 5 }, () =>
+          t
+            .http()
+            .get(LIST)
+            .set('Authorization', t.bearer())
+            .then((r) => r),
+        );
+        await until(
+          async () => (await serviceSessions(t)).waitingOnLock === 2,
+          'both pooled connections to wait on the lock',
+        );
         // Two connections busy, three requests queued for one: still two sessions.
         expect(await serviceSessions(t)).toEqual({ total: 2, waitingOnLock: 2 });
         await lock.release();
@@ -101,12 +110,23 @@ describePostgres('PostgreSQL pool (DB_POOL_SIZE, DB_CONNECTION_TIMEOUT_MS)', () 
   });
 
   it('a request that cannot get a connection in time is a 503 with Retry-After, not a hang', async () => {
-    const t = await startTestApp('postgres', { DB_POOL_SIZE: '1', DB_CONNECTION_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '0' });
+    const t = await startTestApp('postgres', {
+      DB_POOL_SIZE: '1',
+      DB_CONNECTION_TIMEOUT_MS: '1000',
+      DB_STATEMENT_TIMEOUT_MS: '0',
+    });
     try {
       const lock = await lockGroups(t.db.url);
       try {
-        const first = t.http().get(LIST).set('Authorization', t.bearer()).then((r) => r);
-        await until(async () => (await serviceSessions(t)).waitingOnLock === 1, 'the one connection to wait on the lock');
+        const first = t
+          .http()
+          .get(LIST)
+          .set('Authorization', t.bearer())
+          .then((r) => r);
+        await until(
+          async () => (await serviceSessions(t)).waitingOnLock === 1,
+          'the one connection to wait on the lock',
+        );
         const second = await t.http().get(LIST).set('Authorization', t.bearer());
         expect(second.status).toBe(503);
         expect(second.headers['retry-after']).toBe('5');

@@ -36,8 +36,18 @@ describe('development signing: generated secret and npm run token', () => {
 
   it('prints only a token, with every flag applied, that the service accepts', async () => {
     const stdout = await npmToken(
-      '--tenant', 'acme', '--authorities', 'ORG_ADMIN', '--scopes', 'sp:scopes:all',
-      '--client-id', 'cli', '--identity-id', 'me', '--expires-in', '3600',
+      '--tenant',
+      'acme',
+      '--authorities',
+      'ORG_ADMIN',
+      '--scopes',
+      'sp:scopes:all',
+      '--client-id',
+      'cli',
+      '--identity-id',
+      'me',
+      '--expires-in',
+      '3600',
     );
     expect(stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
     const token = stdout.trim();

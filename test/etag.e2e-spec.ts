@@ -149,8 +149,17 @@ describe.each(DATABASES)('ETag and If-Match (%s)', (kind) => {
         expect(res.body).toEqual(groupNotFound(res.headers['x-tracking-id'], missing));
       }
       const other = t.bearer({ tenant: 'globex' });
-      const foreignPut = await t.http().put(`/password-sync-groups/${id}`).set('Authorization', other).set('If-Match', ifMatch).send(VALID_BODY);
-      const foreignDelete = await t.http().delete(`/password-sync-groups/${id}`).set('Authorization', other).set('If-Match', ifMatch);
+      const foreignPut = await t
+        .http()
+        .put(`/password-sync-groups/${id}`)
+        .set('Authorization', other)
+        .set('If-Match', ifMatch)
+        .send(VALID_BODY);
+      const foreignDelete = await t
+        .http()
+        .delete(`/password-sync-groups/${id}`)
+        .set('Authorization', other)
+        .set('If-Match', ifMatch);
       for (const res of [foreignPut, foreignDelete]) {
         expect(res.status).toBe(404);
         expect(res.headers.etag).toBeUndefined();

@@ -76,14 +76,22 @@ const NASTY = [
 const nasty = fc.constantFrom(...NASTY);
 const anyText = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 }), nasty);
 
-const sourceId = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('s1', 's2', 's3', 's4', 's5', 'S1') }, { weight: 1, arbitrary: anyText });
-const name = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('Alpha', 'ALPHA', 'beta', 'Gamma', ' Gamma ', 'Delta') }, { weight: 1, arbitrary: anyText });
+const sourceId = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('s1', 's2', 's3', 's4', 's5', 'S1') },
+  { weight: 1, arbitrary: anyText },
+);
+const name = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('Alpha', 'ALPHA', 'beta', 'Gamma', ' Gamma ', 'Delta') },
+  { weight: 1, arbitrary: anyText },
+);
 const policy = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('pp', 'pp-2') }, { weight: 1, arbitrary: anyText });
 /** A field's value: usually of the right kind, sometimes any JSON at all. */
-const orJunk = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 5, arbitrary: arb }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
+const orJunk = <T>(arb: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 5, arbitrary: arb }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) });
 
 /** Sometimes absent (JSON.stringify drops undefined), sometimes this. */
-const sometimes = <T>(arb: fc.Arbitrary<T>) => fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
+const sometimes = <T>(arb: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
 
 /** A body that is mostly right: what a client with a bug or two sends. */
 const plausibleBody = fc.record({
@@ -92,10 +100,22 @@ const plausibleBody = fc.record({
     { weight: 1, arbitrary: fc.constantFrom('Alpha', 'ALPHA', 'beta') },
     { weight: 1, arbitrary: anyText },
   ),
-  passwordPolicyId: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('pp', 'pp-2') }, { weight: 1, arbitrary: anyText }),
+  passwordPolicyId: fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom('pp', 'pp-2') },
+    { weight: 1, arbitrary: anyText },
+  ),
   sourceIds: fc.oneof(
-    { weight: 5, arbitrary: fc.uniqueArray(fc.constantFrom('n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8'), { minLength: 1, maxLength: 3 }) },
-    { weight: 1, arbitrary: fc.uniqueArray(fc.constantFrom('s1', 's2', 's3', 'n1', 'S1'), { minLength: 1, maxLength: 3 }) },
+    {
+      weight: 5,
+      arbitrary: fc.uniqueArray(fc.constantFrom('n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8'), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.uniqueArray(fc.constantFrom('s1', 's2', 's3', 'n1', 'S1'), { minLength: 1, maxLength: 3 }),
+    },
     { weight: 1, arbitrary: fc.array(sourceId, { maxLength: 4 }) },
   ),
   id: sometimes(fc.constantFrom(G1, G2, G1.toUpperCase())),
@@ -121,7 +141,15 @@ type Payload = { kind: 'json'; value: unknown } | { kind: 'raw'; text: string } 
 const payload: fc.Arbitrary<Payload> = fc.oneof(
   { weight: 8, arbitrary: groupBody.map((value) => ({ kind: 'json' as const, value })) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((value) => ({ kind: 'json' as const, value })) },
-  { weight: 1, arbitrary: fc.oneof(fc.string({ maxLength: 20 }), fc.constantFrom('{', '{"name":', '[]', 'null', '{"__proto__":{"x":1}}', '{"a":1}{')).map((text) => ({ kind: 'raw' as const, text })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(
+        fc.string({ maxLength: 20 }),
+        fc.constantFrom('{', '{"name":', '[]', 'null', '{"__proto__":{"x":1}}', '{"a":1}{'),
+      )
+      .map((text) => ({ kind: 'raw' as const, text })),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
 );
 
@@ -144,15 +172,26 @@ const contentType = fc.oneof(
   },
 );
 
-const queryKey = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('limit', 'offset', 'count') }, { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'limit[]', 'filters', 'sorters') }, { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 6 }) });
+const queryKey = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom('limit', 'offset', 'count') },
+  { weight: 1, arbitrary: fc.constantFrom('__proto__', 'constructor', 'limit[]', 'filters', 'sorters') },
+  { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 6 }) },
+);
 const queryValue = fc.oneof(
   fc.integer({ min: -5, max: 300 }).map(String),
   fc.constantFrom('true', 'false', 'TRUE', '1', '', '1e2', '0x10', ' 5', '9999999999999999999', '2147483648'),
   anyText,
 );
-const query = fc.array(fc.tuple(queryKey, queryValue), { maxLength: 4 }).map((pairs) =>
-  pairs.length === 0 ? '' : '?' + pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v.replace(/[\uD800-\uDFFF]/g, '?'))}`).join('&'),
-);
+const query = fc
+  .array(fc.tuple(queryKey, queryValue), { maxLength: 4 })
+  .map((pairs) =>
+    pairs.length === 0
+      ? ''
+      : '?' +
+        pairs
+          .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v.replace(/[\uD800-\uDFFF]/g, '?'))}`)
+          .join('&'),
+  );
 
 const pathId = fc.oneof(
   { weight: 8, arbitrary: fc.constantFrom(G1, G2, G2, G3, G1.toUpperCase(), '44444444-4444-4444-8444-444444444444') },
@@ -160,7 +199,13 @@ const pathId = fc.oneof(
   { weight: 1, arbitrary: anyText.map((s) => encodeURIComponent(s.replace(/[\uD800-\uDFFF]/g, '?')) || '%20') },
 );
 
-const ifMatch = fc.option(fc.oneof(fc.constantFrom('*', '"1"', '"2"', 'W/"1"', '"1", "2"', '1', '', '"abc"'), fc.string({ unit: 'binary-ascii', maxLength: 8 }).map((s) => s.replace(/[^\x20-\x7e]/g, ''))), { nil: undefined });
+const ifMatch = fc.option(
+  fc.oneof(
+    fc.constantFrom('*', '"1"', '"2"', 'W/"1"', '"1", "2"', '1', '', '"abc"'),
+    fc.string({ unit: 'binary-ascii', maxLength: 8 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
+  ),
+  { nil: undefined },
+);
 
 type Caller = { label: string; token?: Partial<DevTokenOptions>; raw?: string };
 const caller: fc.Arbitrary<Caller> = fc.oneof(
@@ -179,7 +224,16 @@ const caller: fc.Arbitrary<Caller> = fc.oneof(
 );
 
 const extraHeaders = fc.dictionary(
-  fc.constantFrom('X-Tracking-Id', 'X-Forwarded-For', 'Accept', 'Accept-Language', 'X-Http-Method-Override', 'Origin', 'Cookie', 'X-Foo'),
+  fc.constantFrom(
+    'X-Tracking-Id',
+    'X-Forwarded-For',
+    'Accept',
+    'Accept-Language',
+    'X-Http-Method-Override',
+    'Origin',
+    'Cookie',
+    'X-Foo',
+  ),
   fc.string({ unit: 'binary-ascii', maxLength: 16 }).map((s) => s.replace(/[^\x20-\x7e]/g, '')),
   { maxKeys: 3 },
 );
@@ -199,9 +253,18 @@ interface FuzzRequest {
 
 /** Anything at all: any method on any route, with any of the parts above. */
 const wildRequest: fc.Arbitrary<FuzzRequest> = fc.record({
-  method: fc.oneof({ weight: 10, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE') }, { weight: 2, arbitrary: fc.constantFrom('HEAD', 'PATCH', 'OPTIONS') }),
-  prefix: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('', '/v3', '/beta', '/v2024', '/v2025', '/v2026') }, { weight: 1, arbitrary: fc.constantFrom('/v9', '/V3', '/v3/v3', '//') }),
-  route: fc.oneof({ weight: 8, arbitrary: fc.constantFrom<'collection' | 'item'>('collection', 'item') }, { weight: 1, arbitrary: fc.constant<'other'>('other') }),
+  method: fc.oneof(
+    { weight: 10, arbitrary: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE') },
+    { weight: 2, arbitrary: fc.constantFrom('HEAD', 'PATCH', 'OPTIONS') },
+  ),
+  prefix: fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom('', '/v3', '/beta', '/v2024', '/v2025', '/v2026') },
+    { weight: 1, arbitrary: fc.constantFrom('/v9', '/V3', '/v3/v3', '//') },
+  ),
+  route: fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom<'collection' | 'item'>('collection', 'item') },
+    { weight: 1, arbitrary: fc.constant<'other'>('other') },
+  ),
   id: pathId,
   query,
   payload,
@@ -229,7 +292,11 @@ const aimedRequest: fc.Arbitrary<FuzzRequest> = fc
     id: pathId,
     query: fc.oneof({ weight: 3, arbitrary: fc.constant('') }, { weight: 1, arbitrary: query }),
     body: groupBody,
-    ifMatch: fc.oneof({ weight: 6, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constantFrom('"1"', '*', '"2"') }, { weight: 1, arbitrary: ifMatch }),
+    ifMatch: fc.oneof(
+      { weight: 6, arbitrary: fc.constant(undefined) },
+      { weight: 2, arbitrary: fc.constantFrom('"1"', '*', '"2"') },
+      { weight: 1, arbitrary: ifMatch },
+    ),
     bodyIdMatchesPath: fc.boolean(),
     caller,
     headers: extraHeaders,
@@ -238,7 +305,10 @@ const aimedRequest: fc.Arbitrary<FuzzRequest> = fc
     ...rest,
     method,
     route,
-    payload: { kind: 'json' as const, value: body.id !== undefined && bodyIdMatchesPath ? { ...body, id: rest.id } : body },
+    payload: {
+      kind: 'json' as const,
+      value: body.id !== undefined && bodyIdMatchesPath ? { ...body, id: rest.id } : body,
+    },
     contentType: 'application/json',
   }));
 
@@ -276,13 +346,18 @@ function expectWellFormed(res: Response, method: string): void {
     expect(DETAIL_CODES[res.status]).toContain(res.body.detailCode);
     expect(res.body.trackingId).toBe(res.headers['x-tracking-id']);
     expect(res.body.messages).toEqual([{ locale: 'en-US', localeOrigin: 'DEFAULT', text: expect.any(String) }]);
-    for (const cause of res.body.causes) expect(cause).toEqual({ locale: 'en-US', localeOrigin: 'DEFAULT', text: expect.any(String) });
+    for (const cause of res.body.causes)
+      expect(cause).toEqual({ locale: 'en-US', localeOrigin: 'DEFAULT', text: expect.any(String) });
   }
 }
 
 function send(base: string, t: TestApp, r: FuzzRequest): Promise<Response> {
   const path =
-    r.route === 'collection' ? '/password-sync-groups' : r.route === 'item' ? `/password-sync-groups/${r.id}` : `/password-sync-groups/${r.id}/sources`;
+    r.route === 'collection'
+      ? '/password-sync-groups'
+      : r.route === 'item'
+        ? `/password-sync-groups/${r.id}`
+        : `/password-sync-groups/${r.id}/sources`;
   const agent = request(base);
   const method = r.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'head' | 'patch' | 'options';
   const req = agent[method](`${r.prefix}${path}${r.query}`).timeout({ deadline: DEADLINE_MS });
@@ -300,10 +375,23 @@ function send(base: string, t: TestApp, r: FuzzRequest): Promise<Response> {
 /** What the tables hold for one group, as the API shows it; undefined if it does not exist. */
 async function storedGroup(t: TestApp, id: string): Promise<object | undefined> {
   const p = t.db.kind === 'sqlite' ? '?' : '$1';
-  const [row] = await t.dataSource.query(`SELECT id, name, password_policy_id, created, modified FROM password_sync_group WHERE id = ${p}`, [id]);
+  const [row] = await t.dataSource.query(
+    `SELECT id, name, password_policy_id, created, modified FROM password_sync_group WHERE id = ${p}`,
+    [id],
+  );
   if (!row) return undefined;
-  const sources = await t.dataSource.query(`SELECT source_id FROM password_sync_group_source WHERE group_id = ${p} ORDER BY position`, [id]);
-  return { id: row.id, name: row.name, passwordPolicyId: row.password_policy_id, sourceIds: sources.map((s: { source_id: string }) => s.source_id), created: row.created, modified: row.modified };
+  const sources = await t.dataSource.query(
+    `SELECT source_id FROM password_sync_group_source WHERE group_id = ${p} ORDER BY position`,
+    [id],
+  );
+  return {
+    id: row.id,
+    name: row.name,
+    passwordPolicyId: row.password_policy_id,
+    sourceIds: sources.map((s: { source_id: string }) => s.source_id),
+    created: row.created,
+    modified: row.modified,
+  };
 }
 
 const tenantOfCaller = (c: Caller) => (c.token ? (c.token.tenant ?? 'acme') : undefined);
@@ -329,14 +417,18 @@ async function checkOne(t: TestApp, base: string, r: FuzzRequest): Promise<void>
   if (res.status === 200 && r.method === 'GET') {
     // Only the caller's own groups are ever shown.
     const shown: Array<{ id: string }> = Array.isArray(res.body) ? res.body : [res.body];
-    const owners = (after[0] as Array<{ id: string; tenant_id: string }>).filter((g) => shown.some((s) => s.id === g.id));
+    const owners = (after[0] as Array<{ id: string; tenant_id: string }>).filter((g) =>
+      shown.some((s) => s.id === g.id),
+    );
     expect(owners.map((g) => g.tenant_id)).toEqual(shown.map(() => tenant));
     for (const group of shown) expect(await storedGroup(t, group.id)).toEqual(group);
   }
   if (res.status === 200 && ['POST', 'PUT'].includes(r.method)) {
     // Stored exactly as answered, in the caller's tenant, with an ETag that is its version.
     expect(await storedGroup(t, res.body.id)).toEqual(res.body);
-    const [row] = (after[0] as Array<{ id: string; tenant_id: string; version: number }>).filter((g) => g.id === res.body.id);
+    const [row] = (after[0] as Array<{ id: string; tenant_id: string; version: number }>).filter(
+      (g) => g.id === res.body.id,
+    );
     expect(row.tenant_id).toBe(tenant);
     if (r.method === 'PUT') expect(res.headers.etag).toBe(`"${row.version}"`);
     if (TENANT_OF[res.body.id]) expect(TENANT_OF[res.body.id]).toBe(tenant);
@@ -372,12 +464,32 @@ describe.each(DATABASES)('fuzzing every route with fast-check (%s)', (kind) => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
-    process.stdout.write(`fuzz (${kind}) single requests, outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}\n`);
+    process.stdout.write(
+      `fuzz (${kind}) single requests, outcomes: ${JSON.stringify(Object.fromEntries([...outcomes].sort()))}\n`,
+    );
     // With the default seed, the generator must reach every kind of answer, or the properties
     // above prove little (another seed prints what it reached, but may miss a rare one).
     if (SEED === DEFAULT_SEED && RUNS >= DEFAULT_RUNS) {
-      const seen = (pattern: string) => [...outcomes].filter(([k]) => new RegExp(`^${pattern.replace('*', '[A-Z]+')}$`).test(k)).reduce((n, [, c]) => n + c, 0);
-      const patterns = ['GET 200', 'HEAD 200', 'POST 200', 'PUT 200', 'DELETE 204', 'PUT 412', 'GET 404', 'PUT 404', 'POST 400', 'PUT 400', '* 401', '* 403', '* 405', '* 415'];
+      const seen = (pattern: string) =>
+        [...outcomes]
+          .filter(([k]) => new RegExp(`^${pattern.replace('*', '[A-Z]+')}$`).test(k))
+          .reduce((n, [, c]) => n + c, 0);
+      const patterns = [
+        'GET 200',
+        'HEAD 200',
+        'POST 200',
+        'PUT 200',
+        'DELETE 204',
+        'PUT 412',
+        'GET 404',
+        'PUT 404',
+        'POST 400',
+        'PUT 400',
+        '* 401',
+        '* 403',
+        '* 405',
+        '* 415',
+      ];
       expect(patterns.filter((p) => seen(p) === 0)).toEqual([]);
     }
   }, 600_000);

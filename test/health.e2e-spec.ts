@@ -36,9 +36,17 @@ describe.each(DATABASES)('health endpoints (%s)', (kind) => {
     await t.http().get('/health/live');
     await t.http().get('/health/ready');
     const api = await t.http().get('/password-sync-groups').set('Authorization', t.bearer());
-    const lines = t.logs().slice(before).filter((l) => l.msg === 'request completed');
+    const lines = t
+      .logs()
+      .slice(before)
+      .filter((l) => l.msg === 'request completed');
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'info', trackingId: api.headers['x-tracking-id'], route: '/password-sync-groups', status: 200 }),
+      expect.objectContaining({
+        level: 'info',
+        trackingId: api.headers['x-tracking-id'],
+        route: '/password-sync-groups',
+        status: 200,
+      }),
     ]);
   });
 
@@ -64,7 +72,10 @@ describePostgres('when PostgreSQL goes away (postgres)', () => {
     const list = () => t.http().get('/password-sync-groups').set('Authorization', t.bearer());
     await Promise.all([list(), list(), list()]); // a few pooled connections
     const killed = await withClient(process.env.TEST_DATABASE_URL!, (c) =>
-      c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'password-sync-groups'`, [name]),
+      c.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'password-sync-groups'`,
+        [name],
+      ),
     );
     expect(killed.rowCount).toBeGreaterThan(0);
     const deadline = Date.now() + 10_000;
@@ -74,7 +85,9 @@ describePostgres('when PostgreSQL goes away (postgres)', () => {
   });
 
   it('readiness is 503 naming the database, API calls are prompt 500 envelopes, liveness stays 200', async () => {
-    expect((await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send(VALID_BODY)).status).toBe(200);
+    expect(
+      (await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send(VALID_BODY)).status,
+    ).toBe(200);
     // The database disappears under the running service (connections killed, database gone).
     const name = new URL(t.db.url).pathname.slice(1);
     await withClient(process.env.TEST_DATABASE_URL!, (c) => c.query(`DROP DATABASE ${name} WITH (FORCE)`));
@@ -99,6 +112,8 @@ describePostgres('when PostgreSQL goes away (postgres)', () => {
       ['error', 'unhandled error'],
       ['error', 'request failed'],
     ]);
-    expect(t.logs().some((l) => l.msg === 'request failed' && l.route === '/health/ready' && l.status === 503)).toBe(true);
+    expect(t.logs().some((l) => l.msg === 'request failed' && l.route === '/health/ready' && l.status === 503)).toBe(
+      true,
+    );
   });
 });

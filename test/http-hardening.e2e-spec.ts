@@ -80,7 +80,11 @@ describe('CORS (CORS_ORIGINS)', () => {
   });
 
   it('lets the page read X-Total-Count, X-Tracking-Id and Retry-After, on successes and on errors', async () => {
-    const ok = await t.http().get(`${LIST}?count=true`).set('Origin', APP_ORIGIN).set('Authorization', t.bearer({ clientId: 'browser' }));
+    const ok = await t
+      .http()
+      .get(`${LIST}?count=true`)
+      .set('Origin', APP_ORIGIN)
+      .set('Authorization', t.bearer({ clientId: 'browser' }));
     expect(ok.status).toBe(200);
     expect(ok.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
     expect(ok.headers['access-control-expose-headers']).toBe('X-Total-Count, X-Tracking-Id, Retry-After, ETag');
@@ -91,8 +95,16 @@ describe('CORS (CORS_ORIGINS)', () => {
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
 
-    await t.http().get(LIST).set('Origin', APP_ORIGIN).set('Authorization', t.bearer({ clientId: 'browser' }));
-    const limited = await t.http().get(LIST).set('Origin', APP_ORIGIN).set('Authorization', t.bearer({ clientId: 'browser' }));
+    await t
+      .http()
+      .get(LIST)
+      .set('Origin', APP_ORIGIN)
+      .set('Authorization', t.bearer({ clientId: 'browser' }));
+    const limited = await t
+      .http()
+      .get(LIST)
+      .set('Origin', APP_ORIGIN)
+      .set('Authorization', t.bearer({ clientId: 'browser' }));
     expect(limited.status).toBe(429);
     expect(limited.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
     expect(limited.headers['access-control-expose-headers']).toContain('Retry-After');
@@ -100,19 +112,34 @@ describe('CORS (CORS_ORIGINS)', () => {
   });
 
   it('an OPTIONS that is not a preflight is an ordinary request: 405 envelope', async () => {
-    const res = await t.http().options(LIST).set('Authorization', t.bearer({ clientId: 'opts' }));
+    const res = await t
+      .http()
+      .options(LIST)
+      .set('Authorization', t.bearer({ clientId: 'opts' }));
     expect(res.status).toBe(405);
     expect(res.headers.allow).toBe('GET, HEAD, POST');
     expect(res.body).toEqual({
       detailCode: '405 Method Not Allowed',
       trackingId: res.headers['x-tracking-id'],
-      messages: [expect.objectContaining({ text: 'The method received in the request-line is not supported by the target resource.' })],
-      causes: [expect.objectContaining({ text: 'OPTIONS is not supported on /password-sync-groups; supported: GET, HEAD, POST.' })],
+      messages: [
+        expect.objectContaining({
+          text: 'The method received in the request-line is not supported by the target resource.',
+        }),
+      ],
+      causes: [
+        expect.objectContaining({
+          text: 'OPTIONS is not supported on /password-sync-groups; supported: GET, HEAD, POST.',
+        }),
+      ],
     });
   });
 
   it('unknown routes stay 404 with CORS on (the preflight catch-all is not a resource)', async () => {
-    const res = await t.http().get('/nowhere').set('Origin', APP_ORIGIN).set('Authorization', t.bearer({ clientId: 'nf' }));
+    const res = await t
+      .http()
+      .get('/nowhere')
+      .set('Origin', APP_ORIGIN)
+      .set('Authorization', t.bearer({ clientId: 'nf' }));
     expect(res.status).toBe(404);
     expect(res.body.detailCode).toBe('404 Not found');
     expect(res.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
@@ -129,7 +156,11 @@ describe('CORS off by default', () => {
   });
 
   it('sends no CORS headers, not even to a preflight', async () => {
-    const preflight = await t.http().options(LIST).set('Origin', APP_ORIGIN).set('Access-Control-Request-Method', 'GET');
+    const preflight = await t
+      .http()
+      .options(LIST)
+      .set('Origin', APP_ORIGIN)
+      .set('Access-Control-Request-Method', 'GET');
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     const res = await t.http().get(LIST).set('Origin', APP_ORIGIN).set('Authorization', t.bearer());
     expect(res.status).toBe(200);
@@ -140,7 +171,11 @@ describe('CORS off by default', () => {
 describe('slow clients (HTTP_REQUEST_TIMEOUT_SECONDS)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp('sqlite', { HTTP_REQUEST_TIMEOUT_SECONDS: '1', HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '5' }, { listen: true });
+    t = await startTestApp(
+      'sqlite',
+      { HTTP_REQUEST_TIMEOUT_SECONDS: '1', HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '5' },
+      { listen: true },
+    );
   });
   afterAll(async () => {
     await t?.close();

@@ -15,7 +15,13 @@ interface Nasty {
   storedName?: string;
 }
 
-const ok = (label: string, value: string, extra: Partial<Nasty> = {}): Nasty => ({ label, value, name: 'ok', id: 'ok', ...extra });
+const ok = (label: string, value: string, extra: Partial<Nasty> = {}): Nasty => ({
+  label,
+  value,
+  name: 'ok',
+  id: 'ok',
+  ...extra,
+});
 
 /**
  * Hostile strings, each with the verdict the documented rules give for a name (trimmed,
@@ -85,14 +91,23 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
   beforeAll(async () => {
     t = await startTestApp(kind);
     // Another tenant's group: nothing below may touch it.
-    canary = (await t.http().post('/password-sync-groups').set('Authorization', t.bearer({ tenant: 'canary' })).send({ name: 'Canary', passwordPolicyId: 'p', sourceIds: ['canary-src'] })).body;
+    canary = (
+      await t
+        .http()
+        .post('/password-sync-groups')
+        .set('Authorization', t.bearer({ tenant: 'canary' }))
+        .send({ name: 'Canary', passwordPolicyId: 'p', sourceIds: ['canary-src'] })
+    ).body;
   });
   afterAll(async () => {
     await t?.close();
   });
   afterEach(async () => {
     expect(await invariantViolations(t.dataSource)).toEqual([]);
-    const seen = await t.http().get(`/password-sync-groups/${canary.id}`).set('Authorization', t.bearer({ tenant: 'canary' }));
+    const seen = await t
+      .http()
+      .get(`/password-sync-groups/${canary.id}`)
+      .set('Authorization', t.bearer({ tenant: 'canary' }));
     expect(seen.body).toMatchObject({ name: 'Canary', sourceIds: ['canary-src'] });
   });
 
@@ -103,7 +118,9 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
   });
 
   let n = 0;
-  const cases = NASTY.flatMap((nasty) => (['name', 'passwordPolicyId', 'sourceIds'] as Field[]).map((field) => [nasty.label, field, nasty] as const));
+  const cases = NASTY.flatMap((nasty) =>
+    (['name', 'passwordPolicyId', 'sourceIds'] as Field[]).map((field) => [nasty.label, field, nasty] as const),
+  );
 
   it.each(cases)('%s, in %s: created and updated verbatim, or a 400 naming the field', async (_label, field, nasty) => {
     const i = ++n;
@@ -112,17 +129,31 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
     const auth = t.bearer();
 
     // A group to update, in a known state.
-    const target = await t.http().post('/password-sync-groups').set('Authorization', auth).send({ name: `target ${i}`, passwordPolicyId: 'p', sourceIds: [`target-${i}`] });
+    const target = await t
+      .http()
+      .post('/password-sync-groups')
+      .set('Authorization', auth)
+      .send({ name: `target ${i}`, passwordPolicyId: 'p', sourceIds: [`target-${i}`] });
     expect(target.status).toBe(200);
 
     const before = await snapshot(t.dataSource);
-    const created = await t.http().post('/password-sync-groups').set('Authorization', auth).send(bodyWith(field, nasty.value, i));
+    const created = await t
+      .http()
+      .post('/password-sync-groups')
+      .set('Authorization', auth)
+      .send(bodyWith(field, nasty.value, i));
 
     if (verdict === 'reject') {
-      const updated = await t.http().put(`/password-sync-groups/${target.body.id}`).set('Authorization', auth).send(bodyWith(field, nasty.value, -i));
+      const updated = await t
+        .http()
+        .put(`/password-sync-groups/${target.body.id}`)
+        .set('Authorization', auth)
+        .send(bodyWith(field, nasty.value, -i));
       for (const res of [created, updated]) {
         expect(res.status).toBe(400);
-        expect(res.body).toEqual(badRequestBody(res.headers['x-tracking-id'], [expect.stringMatching(FIELD_OF_CAUSE[field])]));
+        expect(res.body).toEqual(
+          badRequestBody(res.headers['x-tracking-id'], [expect.stringMatching(FIELD_OF_CAUSE[field])]),
+        );
       }
       expect(await snapshot(t.dataSource)).toEqual(before);
     } else {
@@ -132,23 +163,39 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
       const listed = await t.http().get('/password-sync-groups').set('Authorization', auth);
       expect(listed.body).toContainEqual(created.body);
       // Then the same value through an update (once the created group has freed the name or source).
-      expect((await t.http().delete(`/password-sync-groups/${created.body.id}`).set('Authorization', auth)).status).toBe(204);
-      const updated = await t.http().put(`/password-sync-groups/${target.body.id}`).set('Authorization', auth).send(bodyWith(field, nasty.value, -i));
+      expect(
+        (await t.http().delete(`/password-sync-groups/${created.body.id}`).set('Authorization', auth)).status,
+      ).toBe(204);
+      const updated = await t
+        .http()
+        .put(`/password-sync-groups/${target.body.id}`)
+        .set('Authorization', auth)
+        .send(bodyWith(field, nasty.value, -i));
       expect(updated.status).toBe(200);
       await expectStored(updated.body, field, stored);
     }
     // Clean up, so names and sources stay free for the next case.
-    expect((await t.http().delete(`/password-sync-groups/${target.body.id}`).set('Authorization', auth)).status).toBe(204);
+    expect((await t.http().delete(`/password-sync-groups/${target.body.id}`).set('Authorization', auth)).status).toBe(
+      204,
+    );
   });
 
-  async function expectStored(group: { id: string; sourceIds: string[] } & Record<string, unknown>, field: Field, stored: string) {
+  async function expectStored(
+    group: { id: string; sourceIds: string[] } & Record<string, unknown>,
+    field: Field,
+    stored: string,
+  ) {
     expect(field === 'sourceIds' ? group.sourceIds : group[field]).toEqual(field === 'sourceIds' ? [stored] : stored);
     const read = await t.http().get(`/password-sync-groups/${group.id}`).set('Authorization', t.bearer());
     expect(read.body).toEqual(group);
     const rows: Array<{ v: string }> =
       field === 'sourceIds'
-        ? await t.dataSource.query(`SELECT source_id AS v FROM password_sync_group_source WHERE group_id = '${group.id}'`)
-        : await t.dataSource.query(`SELECT ${field === 'name' ? 'name' : 'password_policy_id'} AS v FROM password_sync_group WHERE id = '${group.id}'`);
+        ? await t.dataSource.query(
+            `SELECT source_id AS v FROM password_sync_group_source WHERE group_id = '${group.id}'`,
+          )
+        : await t.dataSource.query(
+            `SELECT ${field === 'name' ? 'name' : 'password_policy_id'} AS v FROM password_sync_group WHERE id = '${group.id}'`,
+          );
     expect(rows.map((r) => r.v)).toEqual([stored]);
   }
 
@@ -159,20 +206,30 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
         : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name LIKE 'password_sync%' ORDER BY table_name",
     );
     expect(tables).toEqual([{ name: 'password_sync_group' }, { name: 'password_sync_group_source' }]);
-    if (kind === 'sqlite') expect((await t.dataSource.query('PRAGMA database_list')).map((d: { name: string }) => d.name)).toEqual(['main']);
+    if (kind === 'sqlite')
+      expect((await t.dataSource.query('PRAGMA database_list')).map((d: { name: string }) => d.name)).toEqual(['main']);
   });
 
   describe('deeply nested JSON and huge arrays', () => {
     const deepArray = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
     const deepObject = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
-    const post = (raw: string) => t.http().post('/password-sync-groups').set('Authorization', t.bearer()).set('Content-Type', 'application/json').send(raw);
+    const post = (raw: string) =>
+      t
+        .http()
+        .post('/password-sync-groups')
+        .set('Authorization', t.bearer())
+        .set('Content-Type', 'application/json')
+        .send(raw);
     const TOO_DEEP = 'The request body nests objects or arrays more than 32 levels deep.';
 
     it.each([
       ['name', (v: string) => `{"name":${v},"passwordPolicyId":"p","sourceIds":["s"]}`],
       ['passwordPolicyId', (v: string) => `{"name":"n","passwordPolicyId":${v},"sourceIds":["s"]}`],
       ['sourceIds', (v: string) => `{"name":"n","passwordPolicyId":"p","sourceIds":[${v}]}`],
-      ['id (ignored on create, but parsed)', (v: string) => `{"id":${v},"name":"n","passwordPolicyId":"p","sourceIds":["s"]}`],
+      [
+        'id (ignored on create, but parsed)',
+        (v: string) => `{"id":${v},"name":"n","passwordPolicyId":"p","sourceIds":["s"]}`,
+      ],
       ['created', (v: string) => `{"created":${v},"name":"n","passwordPolicyId":"p","sourceIds":["s"]}`],
       ['an unknown property', (v: string) => `{"zzz":${v},"name":"n","passwordPolicyId":"p","sourceIds":["s"]}`],
     ])('in %s, 100,000 levels of arrays or 50,000 of objects: a 400, not a stack overflow', async (_field, body) => {
@@ -188,7 +245,9 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
     it('just under the depth limit, a nested value is an ordinary 400 naming the field', async () => {
       const res = await post(`{"name":${deepArray(31)},"passwordPolicyId":"p","sourceIds":["s"]}`);
       expect(res.status).toBe(400);
-      expect(res.body).toEqual(badRequestBody(res.headers['x-tracking-id'], [`name must be a string (got ${deepArray(31)}).`]));
+      expect(res.body).toEqual(
+        badRequestBody(res.headers['x-tracking-id'], [`name must be a string (got ${deepArray(31)}).`]),
+      );
     });
 
     it('a body that is itself deeply nested, or an array, is a 400', async () => {
@@ -200,34 +259,80 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
     });
 
     it.each([
-      ['100,000 source ids', Array.from({ length: 100_000 }, (_, i) => `s${i}`), 'sourceIds must hold 1 to 250 source ids (got 100000).'],
-      ['251 source ids', Array.from({ length: 251 }, (_, i) => `s${i}`), 'sourceIds must hold 1 to 250 source ids (got 251).'],
+      [
+        '100,000 source ids',
+        Array.from({ length: 100_000 }, (_, i) => `s${i}`),
+        'sourceIds must hold 1 to 250 source ids (got 100000).',
+      ],
+      [
+        '251 source ids',
+        Array.from({ length: 251 }, (_, i) => `s${i}`),
+        'sourceIds must hold 1 to 250 source ids (got 251).',
+      ],
       ['an empty array', [], 'sourceIds must hold 1 to 250 source ids (got 0).'],
-      ['250 copies of one id', Array.from({ length: 250 }, () => 'same'), "sourceIds must be distinct; repeated: 'same'."],
-      ['non-strings', [1, null, { a: 1 }], 'sourceIds[0] must be a string (got 1). sourceIds[1] must be a string (got null). sourceIds[2] must be a string (got {"a":1}).'],
+      [
+        '250 copies of one id',
+        Array.from({ length: 250 }, () => 'same'),
+        "sourceIds must be distinct; repeated: 'same'.",
+      ],
+      [
+        'non-strings',
+        [1, null, { a: 1 }],
+        'sourceIds[0] must be a string (got 1). sourceIds[1] must be a string (got null). sourceIds[2] must be a string (got {"a":1}).',
+      ],
     ])('sourceIds with %s: a 400', async (_label, sourceIds, cause) => {
       const before = await snapshot(t.dataSource);
-      const res = await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send({ name: 'huge', passwordPolicyId: 'p', sourceIds });
+      const res = await t
+        .http()
+        .post('/password-sync-groups')
+        .set('Authorization', t.bearer())
+        .send({ name: 'huge', passwordPolicyId: 'p', sourceIds });
       expect(res.status).toBe(400);
       expect(res.body).toEqual(badRequestBody(res.headers['x-tracking-id'], [cause]));
       expect(await snapshot(t.dataSource)).toEqual(before);
     });
 
     it.each([
-      ['a body of 50,000 unknown properties', () => Object.fromEntries([['name', 'n'], ['passwordPolicyId', 'p'], ['sourceIds', ['s']], ...Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i])]), 50_003],
-      ['an unknown property holding 50,000 properties', () => ({ name: 'n', passwordPolicyId: 'p', sourceIds: ['s'], zzz: Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i])) }), 50_000],
+      [
+        'a body of 50,000 unknown properties',
+        () =>
+          Object.fromEntries([
+            ['name', 'n'],
+            ['passwordPolicyId', 'p'],
+            ['sourceIds', ['s']],
+            ...Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i]),
+          ]),
+        50_003,
+      ],
+      [
+        'an unknown property holding 50,000 properties',
+        () => ({
+          name: 'n',
+          passwordPolicyId: 'p',
+          sourceIds: ['s'],
+          zzz: Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i])),
+        }),
+        50_000,
+      ],
     ])('%s: one 400 naming the limit (not one cause per property)', async (_label, body, count) => {
       const before = await snapshot(t.dataSource);
       const res = await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send(body());
       expect(res.status).toBe(400);
       expect(res.body).toEqual(
-        badRequestBody(res.headers['x-tracking-id'], [`The request body has an object with ${count} properties; at most 100 are accepted.`]),
+        badRequestBody(res.headers['x-tracking-id'], [
+          `The request body has an object with ${count} properties; at most 100 are accepted.`,
+        ]),
       );
       expect(await snapshot(t.dataSource)).toEqual(before);
     });
 
     it('100 properties (the limit) are still answered property by property', async () => {
-      const body = { name: 'n', passwordPolicyId: 'p', sourceIds: ['s'], ...Object.fromEntries(Array.from({ length: 97 }, (_, i) => [`k${i}`, i])) };
+      const body = {
+        name: 'n',
+        passwordPolicyId: 'p',
+        sourceIds: ['s'],
+        ...Object.fromEntries(Array.from({ length: 97 }, (_, i) => [`k${i}`, i])),
+      };
       const res = await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send(body);
       expect(res.status).toBe(400);
       expect(res.body.causes).toHaveLength(97);
@@ -236,23 +341,41 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
 
     it('250 distinct source ids (the maximum) are stored in the order sent', async () => {
       const sourceIds = Array.from({ length: 250 }, (_, i) => `max-${(250 - i).toString().padStart(3, '0')}`);
-      const res = await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send({ name: 'max', passwordPolicyId: 'p', sourceIds });
+      const res = await t
+        .http()
+        .post('/password-sync-groups')
+        .set('Authorization', t.bearer())
+        .send({ name: 'max', passwordPolicyId: 'p', sourceIds });
       expect(res.status).toBe(200);
       expect(res.body.sourceIds).toEqual(sourceIds);
-      expect((await t.http().get(`/password-sync-groups/${res.body.id}`).set('Authorization', t.bearer())).body.sourceIds).toEqual(sourceIds);
+      expect(
+        (await t.http().get(`/password-sync-groups/${res.body.id}`).set('Authorization', t.bearer())).body.sourceIds,
+      ).toEqual(sourceIds);
       await t.http().delete(`/password-sync-groups/${res.body.id}`).set('Authorization', t.bearer());
     });
   });
 
   describe('in the query string and the path', () => {
     it.each([
-      ['limit', `1;DROP TABLE password_sync_group`, `limit must be an integer between 0 and 250 (got "1;DROP TABLE password_sync_group").`],
+      [
+        'limit',
+        `1;DROP TABLE password_sync_group`,
+        `limit must be an integer between 0 and 250 (got "1;DROP TABLE password_sync_group").`,
+      ],
       ['limit', `1' OR '1'='1`, `limit must be an integer between 0 and 250 (got "1' OR '1'='1").`],
-      ['offset', `0 UNION SELECT * FROM password_sync_group_source`, `offset must be an integer of 0 or more (got "0 UNION SELECT * FROM password_sync_group_source").`],
+      [
+        'offset',
+        `0 UNION SELECT * FROM password_sync_group_source`,
+        `offset must be an integer of 0 or more (got "0 UNION SELECT * FROM password_sync_group_source").`,
+      ],
       ['count', `true'--`, `count must be true or false (got "true'--").`],
       ['count', '\u0000', `count must be true or false (got "\\u0000").`],
     ])('%s=%j: a 400 naming the parameter', async (param, value, cause) => {
-      const res = await t.http().get('/password-sync-groups').query({ [param]: value }).set('Authorization', t.bearer());
+      const res = await t
+        .http()
+        .get('/password-sync-groups')
+        .query({ [param]: value })
+        .set('Authorization', t.bearer());
       expect(res.status).toBe(400);
       expect(res.body).toEqual(badRequestBody(res.headers['x-tracking-id'], [cause]));
     });
@@ -269,31 +392,62 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
       const decoded = decodeURIComponent(path.split('/').pop()!);
       for (const res of [
         await t.http().get(path).set('Authorization', t.bearer()),
-        await t.http().put(path).set('Authorization', t.bearer()).send({ name: 'n', passwordPolicyId: 'p', sourceIds: ['s'] }),
+        await t
+          .http()
+          .put(path)
+          .set('Authorization', t.bearer())
+          .send({ name: 'n', passwordPolicyId: 'p', sourceIds: ['s'] }),
         await t.http().delete(path).set('Authorization', t.bearer()),
       ]) {
         expect(res.status).toBe(400);
-        expect(res.body).toEqual(badRequestBody(res.headers['x-tracking-id'], [`Path parameter 'id' must be a UUID (got ${JSON.stringify(decoded)}).`]));
+        expect(res.body).toEqual(
+          badRequestBody(res.headers['x-tracking-id'], [
+            `Path parameter 'id' must be a UUID (got ${JSON.stringify(decoded)}).`,
+          ]),
+        );
       }
     });
 
     it.each([
-      ['an id of 101 characters (past the router\u2019s limit)', `/password-sync-groups/${'x'.repeat(101)}`, 'A path parameter is longer than 100 characters; no resource has such an id.'],
-      ['an id of 10,000 characters', `/v3/password-sync-groups/${'%27'.repeat(3000)}`, 'A path parameter is longer than 100 characters; no resource has such an id.'],
-      ['a malformed percent-encoding', '/password-sync-groups/%zz', 'The request URL is not valid: it contains a malformed percent-encoding.'],
-      ['a truncated UTF-8 percent-encoding', '/password-sync-groups/%E0%A4%A', 'The request URL is not valid: it contains a malformed percent-encoding.'],
-    ])('%s: the router\u2019s refusal is SailPoint\u2019s 400 envelope too, with a tracking id', async (_label, path, cause) => {
-      for (const res of [
-        await t.http().get(path).set('Authorization', t.bearer()),
-        await t.http().put(path).set('Authorization', t.bearer()).send({ name: 'n', passwordPolicyId: 'p', sourceIds: ['s'] }),
-        await t.http().delete(path),
-      ]) {
-        expect(res.status).toBe(400);
-        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-        expect(res.body).toEqual(badRequestBody(res.headers['x-tracking-id'], [cause]));
-        expect(res.headers['x-tracking-id']).toMatch(/^[0-9a-f]{32}$/);
-      }
-    });
+      [
+        'an id of 101 characters (past the router\u2019s limit)',
+        `/password-sync-groups/${'x'.repeat(101)}`,
+        'A path parameter is longer than 100 characters; no resource has such an id.',
+      ],
+      [
+        'an id of 10,000 characters',
+        `/v3/password-sync-groups/${'%27'.repeat(3000)}`,
+        'A path parameter is longer than 100 characters; no resource has such an id.',
+      ],
+      [
+        'a malformed percent-encoding',
+        '/password-sync-groups/%zz',
+        'The request URL is not valid: it contains a malformed percent-encoding.',
+      ],
+      [
+        'a truncated UTF-8 percent-encoding',
+        '/password-sync-groups/%E0%A4%A',
+        'The request URL is not valid: it contains a malformed percent-encoding.',
+      ],
+    ])(
+      '%s: the router\u2019s refusal is SailPoint\u2019s 400 envelope too, with a tracking id',
+      async (_label, path, cause) => {
+        for (const res of [
+          await t.http().get(path).set('Authorization', t.bearer()),
+          await t
+            .http()
+            .put(path)
+            .set('Authorization', t.bearer())
+            .send({ name: 'n', passwordPolicyId: 'p', sourceIds: ['s'] }),
+          await t.http().delete(path),
+        ]) {
+          expect(res.status).toBe(400);
+          expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+          expect(res.body).toEqual(badRequestBody(res.headers['x-tracking-id'], [cause]));
+          expect(res.headers['x-tracking-id']).toMatch(/^[0-9a-f]{32}$/);
+        }
+      },
+    );
 
     it('a UUID-shaped id of nobody is a plain 404', async () => {
       const id = '00000000-0000-4000-8000-000000000000';

@@ -12,7 +12,11 @@ describe('the data invariant check', () => {
   });
 
   it('passes on consistent data and names each kind of inconsistency', async () => {
-    const ok = await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send({ name: 'Fine', passwordPolicyId: 'p', sourceIds: ['a', 'b'] });
+    const ok = await t
+      .http()
+      .post('/password-sync-groups')
+      .set('Authorization', t.bearer())
+      .send({ name: 'Fine', passwordPolicyId: 'p', sourceIds: ['a', 'b'] });
     expect(ok.status).toBe(200);
     expect(await invariantViolations(t.dataSource)).toEqual([]);
 
@@ -22,7 +26,10 @@ describe('the data invariant check', () => {
         [id, 'acme', name, key, 'p', created, modified, version],
       );
     const source = (groupId: string, sourceId: string, position: number) =>
-      t.dataSource.query('INSERT INTO password_sync_group_source (tenant_id, source_id, group_id, position) VALUES (?, ?, ?, ?)', ['acme', sourceId, groupId, position]);
+      t.dataSource.query(
+        'INSERT INTO password_sync_group_source (tenant_id, source_id, group_id, position) VALUES (?, ?, ?, ?)',
+        ['acme', sourceId, groupId, position],
+      );
     const T1 = '2026-01-01T00:00:00.000Z';
     const T0 = '2025-01-01T00:00:00.000Z';
     await insert('00000000-0000-4000-8000-000000000001', 'Empty', 'empty', T1, T1, 1);

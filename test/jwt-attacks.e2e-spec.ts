@@ -57,9 +57,23 @@ describe('JWT attack suite', () => {
 
   const routes = () => [
     { name: 'list', send: () => t.http().get('/password-sync-groups') },
-    { name: 'create', send: () => t.http().post('/password-sync-groups').send({ ...VALID_BODY, name: 'Intruder', sourceIds: ['intruder'] }) },
+    {
+      name: 'create',
+      send: () =>
+        t
+          .http()
+          .post('/password-sync-groups')
+          .send({ ...VALID_BODY, name: 'Intruder', sourceIds: ['intruder'] }),
+    },
     { name: 'get', send: () => t.http().get(`/password-sync-groups/${groupId}`) },
-    { name: 'update', send: () => t.http().put(`/password-sync-groups/${groupId}`).send({ ...VALID_BODY, name: 'Hijacked' }) },
+    {
+      name: 'update',
+      send: () =>
+        t
+          .http()
+          .put(`/password-sync-groups/${groupId}`)
+          .send({ ...VALID_BODY, name: 'Hijacked' }),
+    },
     { name: 'delete', send: () => t.http().delete(`/password-sync-groups/${groupId}`) },
   ];
 
@@ -108,7 +122,10 @@ describe('JWT attack suite', () => {
       ['two valid tokens', () => [`Bearer ${valid()}`, `Bearer ${valid()}`]],
       ['a valid token, then junk', () => [`Bearer ${valid()}`, 'Bearer junk']],
       ['junk, then a valid token', () => ['Bearer junk', `Bearer ${valid()}`]],
-      ['a valid token, then another tenant\u2019s', () => [`Bearer ${valid()}`, `Bearer ${hs256({ ...goodClaims(), tenant_id: 'globex' })}`]],
+      [
+        'a valid token, then another tenant\u2019s',
+        () => [`Bearer ${valid()}`, `Bearer ${hs256({ ...goodClaims(), tenant_id: 'globex' })}`],
+      ],
     ])('repeated: %s (Node keeps the first, a proxy may keep the last: refused)', async (_label, headers) => {
       await expectRefused(headers(), 'Authorization header must be sent once');
     });
@@ -129,7 +146,10 @@ describe('JWT attack suite', () => {
     });
 
     it('no alg at all (the header is the JSON string "HS256", not an object) is malformed', async () => {
-      await expectRefused(`Bearer ${b64url('"HS256"')}.${b64url(JSON.stringify(goodClaims()))}.sig`, 'JWT is malformed');
+      await expectRefused(
+        `Bearer ${b64url('"HS256"')}.${b64url(JSON.stringify(goodClaims()))}.sig`,
+        'JWT is malformed',
+      );
     });
 
     const { privateKey: rsaPrivate, publicKey: rsaPublic } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -138,16 +158,20 @@ describe('JWT attack suite', () => {
       ['RS256, signed with the attacker\u2019s RSA key', () => sign(goodClaims(), rsaPrivate, { algorithm: 'RS256' })],
       ['PS256, signed with the attacker\u2019s RSA key', () => sign(goodClaims(), rsaPrivate, { algorithm: 'PS256' })],
       ['ES256, signed with the attacker\u2019s EC key', () => sign(goodClaims(), ecPrivate, { algorithm: 'ES256' })],
-      ...(['HS384', 'HS512'] as Algorithm[]).map(
-        (alg): [string, () => string] => [`${alg}, signed with the service\u2019s own secret`, () => sign(goodClaims(), key, { algorithm: alg })],
-      ),
+      ...(['HS384', 'HS512'] as Algorithm[]).map((alg): [string, () => string] => [
+        `${alg}, signed with the service\u2019s own secret`,
+        () => sign(goodClaims(), key, { algorithm: alg }),
+      ]),
     ])('%s', async (_label, token) => {
       await expectRefused(`Bearer ${token()}`, 'JWT algorithm is not allowed');
     });
 
     it('HS/RS confusion: HS256 keyed with an RSA public key (the classic confusion) is just a bad signature', async () => {
       const pem = rsaPublic.export({ type: 'spki', format: 'pem' });
-      await expectRefused(`Bearer ${hs256Raw(JSON.stringify({ alg: 'HS256', typ: 'JWT' }), JSON.stringify(goodClaims()), pem)}`, 'JWT signature is invalid');
+      await expectRefused(
+        `Bearer ${hs256Raw(JSON.stringify({ alg: 'HS256', typ: 'JWT' }), JSON.stringify(goodClaims()), pem)}`,
+        'JWT signature is invalid',
+      );
     });
 
     it('header fields that point at attacker keys (jwk, jku, x5u, kid) are ignored: the signature is still checked with the service\u2019s key', async () => {
@@ -160,7 +184,10 @@ describe('JWT attack suite', () => {
         x5u: 'http://127.0.0.1:1/cert.pem',
         jwk: { kty: 'oct', k: attackerSecret.toString('base64url') },
       });
-      await expectRefused(`Bearer ${hs256Raw(header, JSON.stringify(goodClaims()), attackerSecret)}`, 'JWT signature is invalid');
+      await expectRefused(
+        `Bearer ${hs256Raw(header, JSON.stringify(goodClaims()), attackerSecret)}`,
+        'JWT signature is invalid',
+      );
     });
   });
 
@@ -173,11 +200,17 @@ describe('JWT attack suite', () => {
 
     it('a tampered header (typ changed, signature kept) is refused', async () => {
       const [, payload, signature] = valid().split('.');
-      await expectRefused(`Bearer ${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWS' }))}.${payload}.${signature}`, 'JWT signature is invalid');
+      await expectRefused(
+        `Bearer ${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWS' }))}.${payload}.${signature}`,
+        'JWT signature is invalid',
+      );
     });
 
     it('a token signed with another secret is refused', async () => {
-      await expectRefused(`Bearer ${sign(goodClaims(), createSecretKey(randomBytes(32)), { algorithm: 'HS256' })}`, 'JWT signature is invalid');
+      await expectRefused(
+        `Bearer ${sign(goodClaims(), createSecretKey(randomBytes(32)), { algorithm: 'HS256' })}`,
+        'JWT signature is invalid',
+      );
     });
 
     it.each<[string, () => unknown, string]>([
@@ -208,9 +241,15 @@ describe('JWT attack suite', () => {
       ['four segments', () => `${valid()}.extra`],
       ['empty segments', () => '..'],
       ['a header that is not JSON', () => `${b64url('not json')}.${b64url(JSON.stringify(goodClaims()))}.sig`],
-      ['a payload that is not JSON, correctly signed', () => hs256Raw(JSON.stringify({ alg: 'HS256', typ: 'JWT' }), '{"tenant_id": "acme", ')],
+      [
+        'a payload that is not JSON, correctly signed',
+        () => hs256Raw(JSON.stringify({ alg: 'HS256', typ: 'JWT' }), '{"tenant_id": "acme", '),
+      ],
       ['characters outside base64url', () => '!!!.@@@.###'],
-      ['a token of 15 KB (under the header limit) that is garbage', () => `${'a'.repeat(5000)}.${'b'.repeat(5000)}.${'c'.repeat(5000)}`],
+      [
+        'a token of 15 KB (under the header limit) that is garbage',
+        () => `${'a'.repeat(5000)}.${'b'.repeat(5000)}.${'c'.repeat(5000)}`,
+      ],
     ])('%s', async (_label, token) => {
       await expectRefused(`Bearer ${token()}`, 'JWT is malformed');
     });
@@ -225,25 +264,42 @@ describe('JWT attack suite', () => {
     it.each([
       ['100 KB', 100 * 1024],
       ['1 MB', 1024 * 1024],
-    ])('an absurdly large token (%s) is refused by the HTTP layer with the 431 envelope, no data, no write', async (_label, size) => {
-      const before = await snapshot(t.dataSource);
-      const token = `${'a'.repeat(size / 2)}.${'b'.repeat(size / 2)}.c`;
-      for (const route of routes()) {
-        const res = await route.send().set('Authorization', `Bearer ${token}`);
-        expect({ route: route.name, status: res.status }).toEqual({ route: route.name, status: 431 });
-        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-        expect(res.headers['x-tracking-id']).toMatch(TRACKING_ID);
-        expect(res.body).toEqual({
-          detailCode: '431 Request Header Fields Too Large',
-          trackingId: res.headers['x-tracking-id'],
-          messages: [{ locale: 'en-US', localeOrigin: 'DEFAULT', text: 'The server is unwilling to process the request because its header fields are too large.' }],
-          causes: [{ locale: 'en-US', localeOrigin: 'DEFAULT', text: 'The request header fields exceed the limit of 16 KiB.' }],
-        });
-      }
-      expect(await snapshot(t.dataSource)).toEqual(before);
-      // The server is unharmed.
-      expect((await t.http().get(`/password-sync-groups/${groupId}`).set('Authorization', t.bearer())).status).toBe(200);
-    });
+    ])(
+      'an absurdly large token (%s) is refused by the HTTP layer with the 431 envelope, no data, no write',
+      async (_label, size) => {
+        const before = await snapshot(t.dataSource);
+        const token = `${'a'.repeat(size / 2)}.${'b'.repeat(size / 2)}.c`;
+        for (const route of routes()) {
+          const res = await route.send().set('Authorization', `Bearer ${token}`);
+          expect({ route: route.name, status: res.status }).toEqual({ route: route.name, status: 431 });
+          expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+          expect(res.headers['x-tracking-id']).toMatch(TRACKING_ID);
+          expect(res.body).toEqual({
+            detailCode: '431 Request Header Fields Too Large',
+            trackingId: res.headers['x-tracking-id'],
+            messages: [
+              {
+                locale: 'en-US',
+                localeOrigin: 'DEFAULT',
+                text: 'The server is unwilling to process the request because its header fields are too large.',
+              },
+            ],
+            causes: [
+              {
+                locale: 'en-US',
+                localeOrigin: 'DEFAULT',
+                text: 'The request header fields exceed the limit of 16 KiB.',
+              },
+            ],
+          });
+        }
+        expect(await snapshot(t.dataSource)).toEqual(before);
+        // The server is unharmed.
+        expect((await t.http().get(`/password-sync-groups/${groupId}`).set('Authorization', t.bearer())).status).toBe(
+          200,
+        );
+      },
+    );
   });
 
   describe('a valid token of another tenant', () => {
@@ -257,15 +313,25 @@ describe('JWT attack suite', () => {
       const responses = [
         await t.http().get(`/password-sync-groups/${groupId}`).set('Authorization', globex),
         await t.http().head(`/password-sync-groups/${groupId}`).set('Authorization', globex),
-        await t.http().put(`/password-sync-groups/${groupId}`).set('Authorization', globex).send({ ...VALID_BODY, name: 'Hijacked' }),
-        await t.http().put(`/password-sync-groups/${groupId}`).set('Authorization', globex).set('If-Match', '*').send({ ...VALID_BODY, name: 'Hijacked' }),
+        await t
+          .http()
+          .put(`/password-sync-groups/${groupId}`)
+          .set('Authorization', globex)
+          .send({ ...VALID_BODY, name: 'Hijacked' }),
+        await t
+          .http()
+          .put(`/password-sync-groups/${groupId}`)
+          .set('Authorization', globex)
+          .set('If-Match', '*')
+          .send({ ...VALID_BODY, name: 'Hijacked' }),
         await t.http().delete(`/password-sync-groups/${groupId}`).set('Authorization', globex),
         await t.http().delete(`/password-sync-groups/${groupId}`).set('Authorization', globex).set('If-Match', '"1"'),
       ];
       for (const res of responses) {
         expect(res.status).toBe(404);
         expect(res.headers.etag).toBeUndefined();
-        if (res.request.method !== 'HEAD') expect(res.body).toEqual(groupNotFound(res.headers['x-tracking-id'], groupId));
+        if (res.request.method !== 'HEAD')
+          expect(res.body).toEqual(groupNotFound(res.headers['x-tracking-id'], groupId));
       }
       expect(await snapshot(t.dataSource)).toEqual(before);
     });

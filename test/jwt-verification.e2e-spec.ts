@@ -67,7 +67,11 @@ describe('tokens from an identity provider: JWKS (JWT_JWKS_URI)', () => {
     expect(await call(t, good(rsa2))).toMatchObject({ status: 200, body: [] });
     expect(idp.fetches).toBe(before + 1);
     // rsa-1 is no longer published: refused, and (within the floor) without another fetch.
-    expect(await call(t, good(rsa1))).toEqual({ status: 401, body: unauthorized('JWT key is unknown'), wwwAuthenticate: 'Bearer' });
+    expect(await call(t, good(rsa1))).toEqual({
+      status: 401,
+      body: unauthorized('JWT key is unknown'),
+      wwwAuthenticate: 'Bearer',
+    });
     expect(idp.fetches).toBe(before + 1);
     expect(await call(t, good(ec1))).toMatchObject({ status: 200 });
   });
@@ -79,18 +83,24 @@ describe('tokens from an identity provider: JWKS (JWT_JWKS_URI)', () => {
       body: unauthorized('JWT issuer is invalid'),
       wwwAuthenticate: 'Bearer',
     });
-    expect((await call(t, signWith(ec1, claims, { audience: AUDIENCE }))).body).toEqual(unauthorized('JWT issuer is invalid'));
+    expect((await call(t, signWith(ec1, claims, { audience: AUDIENCE }))).body).toEqual(
+      unauthorized('JWT issuer is invalid'),
+    );
     expect((await call(t, signWith(ec1, claims, { issuer: ISSUER, audience: 'another-api' }))).body).toEqual(
       unauthorized('JWT audience is invalid'),
     );
-    expect((await call(t, signWith(ec1, claims, { issuer: ISSUER }))).body).toEqual(unauthorized('JWT audience is invalid'));
+    expect((await call(t, signWith(ec1, claims, { issuer: ISSUER }))).body).toEqual(
+      unauthorized('JWT audience is invalid'),
+    );
     // Any one of the configured audiences will do.
     expect((await call(t, signWith(ec1, claims, { issuer: ISSUER, audience: ['x', 'other-api'] }))).status).toBe(200);
   });
 
   it('refuses expired and not-yet-valid tokens, with the configured clock tolerance (default 5 s)', async () => {
     const opts = { issuer: ISSUER, audience: AUDIENCE };
-    expect((await call(t, signWith(ec1, sailPointClaims(), { ...opts, expiresIn: -60 }))).body).toEqual(unauthorized('JWT is expired'));
+    expect((await call(t, signWith(ec1, sailPointClaims(), { ...opts, expiresIn: -60 }))).body).toEqual(
+      unauthorized('JWT is expired'),
+    );
     expect((await call(t, signWith(ec1, sailPointClaims(), { ...opts, notBefore: 120 }))).body).toEqual(
       unauthorized('JWT is not yet valid'),
     );
@@ -120,7 +130,11 @@ describe('tokens from an identity provider: JWKS (JWT_JWKS_URI)', () => {
 
   it('refuses a token signed by a key other than the one its kid names', async () => {
     const impostor = { ...rsaKey(rsa2.kid) }; // same kid, a different private key
-    expect(await call(t, good(impostor))).toEqual({ status: 401, body: unauthorized('JWT signature is invalid'), wwwAuthenticate: 'Bearer' });
+    expect(await call(t, good(impostor))).toEqual({
+      status: 401,
+      body: unauthorized('JWT signature is invalid'),
+      wwwAuthenticate: 'Bearer',
+    });
   });
 
   it('a token without kid is refused when the set holds several keys', async () => {
@@ -151,7 +165,8 @@ describe('JWKS refetch floor: a flood of unknown kids cannot hammer the identity
     const results = [...(await Promise.all(Array.from({ length: 25 }, flood)))];
     for (let i = 0; i < 25; i++) results.push(await flood());
     expect(results).toHaveLength(50);
-    for (const res of results) expect(res).toEqual({ status: 401, body: unauthorized('JWT key is unknown'), wwwAuthenticate: 'Bearer' });
+    for (const res of results)
+      expect(res).toEqual({ status: 401, body: unauthorized('JWT key is unknown'), wwwAuthenticate: 'Bearer' });
     expect(idp.fetches).toBe(1);
     // A genuine token (no kid: the set has exactly one key) still works.
     expect((await call(t, signWith(key, sailPointClaims(), { kid: null }))).status).toBe(200);
@@ -161,7 +176,11 @@ describe('JWKS refetch floor: a flood of unknown kids cannot hammer the identity
   it('the first unknown kid after the floor triggers one fetch (a provider that was down at startup)', async () => {
     const down = new JwksServer();
     await down.start([]); // serves an empty set: nothing usable
-    const late = await startTestApp('sqlite', { JWT_SECRET: '', JWT_JWKS_URI: down.uri, JWT_JWKS_REFETCH_FLOOR_SECONDS: '1' });
+    const late = await startTestApp('sqlite', {
+      JWT_SECRET: '',
+      JWT_JWKS_URI: down.uri,
+      JWT_JWKS_REFETCH_FLOOR_SECONDS: '1',
+    });
     try {
       expect(down.fetches).toBe(1);
       expect((await call(late, signWith(key, sailPointClaims()))).body).toEqual(unauthorized('JWT key is unknown'));
@@ -194,9 +213,15 @@ describe('a PEM public key (JWT_PUBLIC_KEY)', () => {
   });
 
   it('refuses other keys, other algorithms and the HMAC confusion', async () => {
-    expect((await call(t, signWith(ecKey('x'), sailPointClaims()))).body).toEqual(unauthorized('JWT signature is invalid'));
-    expect((await call(t, signWith(rsa, sailPointClaims()))).body).toEqual(unauthorized('JWT algorithm is not allowed'));
-    expect((await call(t, signHmac(publicPem(ec), sailPointClaims(), {}))).body).toEqual(unauthorized('JWT algorithm is not allowed'));
+    expect((await call(t, signWith(ecKey('x'), sailPointClaims()))).body).toEqual(
+      unauthorized('JWT signature is invalid'),
+    );
+    expect((await call(t, signWith(rsa, sailPointClaims()))).body).toEqual(
+      unauthorized('JWT algorithm is not allowed'),
+    );
+    expect((await call(t, signHmac(publicPem(ec), sailPointClaims(), {}))).body).toEqual(
+      unauthorized('JWT algorithm is not allowed'),
+    );
     expect((await call(t, unsigned(sailPointClaims()))).body).toEqual(unauthorized('JWT algorithm is not allowed'));
   });
 
@@ -204,7 +229,9 @@ describe('a PEM public key (JWT_PUBLIC_KEY)', () => {
     const rsaApp = await startTestApp('sqlite', { JWT_SECRET: '', JWT_PUBLIC_KEY: publicPem(rsa) });
     try {
       expect((await call(rsaApp, signWith(rsa, sailPointClaims()))).status).toBe(200);
-      expect((await call(rsaApp, signWith(ec, sailPointClaims()))).body).toEqual(unauthorized('JWT algorithm is not allowed'));
+      expect((await call(rsaApp, signWith(ec, sailPointClaims()))).body).toEqual(
+        unauthorized('JWT algorithm is not allowed'),
+      );
     } finally {
       await rsaApp.close();
     }
@@ -225,18 +252,30 @@ describe('an HS256 secret (JWT_SECRET): HS256 only', () => {
     const claims = sailPointClaims();
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const rs256 = sign(claims, privateKey, { algorithm: 'RS256', expiresIn: 600 });
-    expect(await call(t, rs256)).toEqual({ status: 401, body: unauthorized('JWT algorithm is not allowed'), wwwAuthenticate: 'Bearer' });
+    expect(await call(t, rs256)).toEqual({
+      status: 401,
+      body: unauthorized('JWT algorithm is not allowed'),
+      wwwAuthenticate: 'Bearer',
+    });
     expect((await call(t, unsigned(claims))).body).toEqual(unauthorized('JWT algorithm is not allowed'));
     const secret = t.config.jwt.key.mode === 'secret' ? t.config.jwt.key.secret : '';
-    expect((await call(t, signHmac(secret, claims, {}, 'HS512'))).body).toEqual(unauthorized('JWT algorithm is not allowed'));
-    expect((await call(t, signHmac(randomBytes(32), claims, {}))).body).toEqual(unauthorized('JWT signature is invalid'));
+    expect((await call(t, signHmac(secret, claims, {}, 'HS512'))).body).toEqual(
+      unauthorized('JWT algorithm is not allowed'),
+    );
+    expect((await call(t, signHmac(randomBytes(32), claims, {}))).body).toEqual(
+      unauthorized('JWT signature is invalid'),
+    );
   });
 
   it('keeps the specific reasons for malformed and incomplete tokens', async () => {
     expect((await call(t, 'not-a-jwt')).body).toEqual(unauthorized('JWT is malformed'));
     expect((await call(t, 'bm90IGpzb24.e30.c2ln')).body).toEqual(unauthorized('JWT is malformed')); // header "not json"
     expect((await call(t, t.token({ tenant: '' }))).body).toEqual(unauthorized('JWT has no tenant'));
-    const noExp = signHmac(t.config.jwt.key.mode === 'secret' ? t.config.jwt.key.secret : '', { ...sailPointClaims(), exp: undefined }, {});
+    const noExp = signHmac(
+      t.config.jwt.key.mode === 'secret' ? t.config.jwt.key.secret : '',
+      { ...sailPointClaims(), exp: undefined },
+      {},
+    );
     expect((await call(t, noExp)).body).toEqual(unauthorized('JWT has no expiry'));
     const res = await t.http().get(LIST);
     expect(res.status).toBe(401);
@@ -250,11 +289,15 @@ describe('an HS256 secret (JWT_SECRET): HS256 only', () => {
       const now = Math.floor(Date.now() / 1000);
       const base = { ...sailPointClaims(), iat: now, exp: now + 600 };
       expect((await call(strict, signHmac(key, { ...base, iss: ISSUER, aud: AUDIENCE }, {}))).status).toBe(200);
-      expect((await call(strict, signHmac(key, { ...base, aud: AUDIENCE }, {}))).body).toEqual(unauthorized('JWT issuer is invalid'));
-      expect((await call(strict, signHmac(key, { ...base, iss: 'https://elsewhere', aud: AUDIENCE }, {}))).body).toEqual(
+      expect((await call(strict, signHmac(key, { ...base, aud: AUDIENCE }, {}))).body).toEqual(
         unauthorized('JWT issuer is invalid'),
       );
-      expect((await call(strict, signHmac(key, { ...base, iss: ISSUER }, {}))).body).toEqual(unauthorized('JWT audience is invalid'));
+      expect(
+        (await call(strict, signHmac(key, { ...base, iss: 'https://elsewhere', aud: AUDIENCE }, {}))).body,
+      ).toEqual(unauthorized('JWT issuer is invalid'));
+      expect((await call(strict, signHmac(key, { ...base, iss: ISSUER }, {}))).body).toEqual(
+        unauthorized('JWT audience is invalid'),
+      );
     } finally {
       await strict.close();
     }

@@ -11,13 +11,24 @@ describe('structured request logs', () => {
     await t?.close();
   });
 
-  const requestLines = (from: number) => t.logs().slice(from).filter((l) => l.msg === 'request completed' || l.msg === 'request failed');
+  const requestLines = (from: number) =>
+    t
+      .logs()
+      .slice(from)
+      .filter((l) => l.msg === 'request completed' || l.msg === 'request failed');
 
   it('writes one JSON line per request: trackingId, method, route, status, latency, tenant, client', async () => {
     const from = t.logs().length;
     const token = t.token({ tenant: 'acme', clientId: 'log-client' });
-    const created = await t.http().post('/v3/password-sync-groups').set('Authorization', `Bearer ${token}`).send(VALID_BODY);
-    const got = await t.http().get(`/password-sync-groups/${created.body.id}?x=1`).set('Authorization', `Bearer ${token}`);
+    const created = await t
+      .http()
+      .post('/v3/password-sync-groups')
+      .set('Authorization', `Bearer ${token}`)
+      .send(VALID_BODY);
+    const got = await t
+      .http()
+      .get(`/password-sync-groups/${created.body.id}?x=1`)
+      .set('Authorization', `Bearer ${token}`);
     const lines = requestLines(from);
     expect(lines).toEqual([
       {
@@ -49,11 +60,20 @@ describe('structured request logs', () => {
     const from = t.logs().length;
     const secretName = 'BODY-MARKER-7f3a';
     const token = t.token({ clientId: 'quiet' });
-    await t.http().post('/password-sync-groups').set('Authorization', `Bearer ${token}`).send({ ...VALID_BODY, name: secretName, sourceIds: ['log-source'] });
+    await t
+      .http()
+      .post('/password-sync-groups')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ ...VALID_BODY, name: secretName, sourceIds: ['log-source'] });
     const forged = `${token.slice(0, -4)}AAAA`;
     const refused = await t.http().get('/password-sync-groups').set('Authorization', `Bearer ${forged}`);
     expect(refused.status).toBe(401);
-    await t.http().post('/password-sync-groups').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send('{"broken');
+    await t
+      .http()
+      .post('/password-sync-groups')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Content-Type', 'application/json')
+      .send('{"broken');
     const text = JSON.stringify(t.logs().slice(from));
     expect(text).not.toContain(secretName);
     expect(text).not.toContain(token.split('.')[2]);

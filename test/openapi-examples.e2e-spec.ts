@@ -101,7 +101,12 @@ const CALLS: Record<string, Call> = {
   'Internal fault': { app: 'broken' },
   'Database unavailable': { app: 'down' },
   // HOLDER is at version 1 (ETag "1"); If-Match names another version.
-  'updatePasswordSyncGroup / If-Match is not the current ETag': { id: HOLDER.id, seed: [HOLDER], body: EXAMPLE_BODY, ifMatch: '"2"' },
+  'updatePasswordSyncGroup / If-Match is not the current ETag': {
+    id: HOLDER.id,
+    seed: [HOLDER],
+    body: EXAMPLE_BODY,
+    ifMatch: '"2"',
+  },
   'deletePasswordSyncGroup / If-Match is not the current ETag': { id: HOLDER.id, seed: [HOLDER], ifMatch: '"2"' },
   'Path id is not a UUID': { id: 'not-a-uuid' },
   // The group exists, but in another tenant: to the caller it is missing.
@@ -133,7 +138,8 @@ describe('every error example in the OpenAPI document is a body the service real
     apps.down = await startTestApp('sqlite', { JWT_SECRET });
     // The database server unreachable: every unit of work fails as node-postgres does when nothing
     // listens on the port (test/faults stops a real PostgreSQL; here only the body is checked).
-    const refused = () => Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
+    const refused = () =>
+      Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
     const uow = apps.down.app.get(UnitOfWork);
     jest.spyOn(uow, 'read').mockImplementation(refused);
     jest.spyOn(uow, 'write').mockImplementation(refused);

@@ -81,7 +81,11 @@ describe('OpenAPI document', () => {
     /** Resolves a local $ref (one level is all these documents use per hop). */
     const deref = (root: Json, node: Json | undefined): Json | undefined => {
       let n = node;
-      while (n && n.$ref) n = n.$ref.slice(2).split('/').reduce((acc: Json, key: string) => acc[key], root);
+      while (n && n.$ref)
+        n = n.$ref
+          .slice(2)
+          .split('/')
+          .reduce((acc: Json, key: string) => acc[key], root);
       return n;
     };
     /** The comparable shape of a schema: type, format, nullable, items, properties (recursively), enum. */
@@ -111,7 +115,9 @@ describe('OpenAPI document', () => {
       if (t.type === undefined && !t.properties) return { ...o, type: undefined };
       if (o.items) o.items = relax(o.items, t.items);
       if (o.properties && t.properties) {
-        o.properties = Object.fromEntries(Object.entries<Json>(o.properties).map(([k, v]) => [k, relax(v, t.properties[k])]));
+        o.properties = Object.fromEntries(
+          Object.entries<Json>(o.properties).map(([k, v]) => [k, relax(v, t.properties[k])]),
+        );
       }
       return o;
     };
@@ -150,7 +156,16 @@ describe('OpenAPI document', () => {
         const extensions = ours.filter((p: Json) => p.in === 'header' && added.includes(p.name));
         expect({ key, extensions }).toEqual({
           key,
-          extensions: added.map((name) => ({ name, in: 'header', required: false, type: 'string', format: undefined, minimum: undefined, maximum: undefined, default: undefined })),
+          extensions: added.map((name) => ({
+            name,
+            in: 'header',
+            required: false,
+            type: 'string',
+            format: undefined,
+            minimum: undefined,
+            maximum: undefined,
+            default: undefined,
+          })),
         });
         expect({ key, params: ours.filter((p: Json) => !extensions.includes(p)) }).toEqual({
           key,
@@ -177,7 +192,8 @@ describe('OpenAPI document', () => {
         const body = (root: Json, o: Json) => shape(root, o.requestBody?.content?.['application/json']?.schema);
         expect({ key, request: body(doc, ours) }).toEqual({ key, request: body(ref, op) });
         for (const code of Object.keys(op.responses)) {
-          const resp = (root: Json, o: Json) => shape(root, deref(root, o.responses[code])?.content?.['application/json']?.schema);
+          const resp = (root: Json, o: Json) =>
+            shape(root, deref(root, o.responses[code])?.content?.['application/json']?.schema);
           const theirs = resp(ref, op);
           expect({ key, code, schema: relax(resp(doc, ours), theirs) }).toEqual({ key, code, schema: theirs });
         }

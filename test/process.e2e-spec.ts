@@ -45,12 +45,16 @@ describe('the service process', () => {
       LOG_LEVEL: 'info',
     });
     try {
-      const res = await fetch(`${app.url}/v3/password-sync-groups`, { headers: { authorization: `Bearer ${signWith(key, sailPointClaims())}` } });
+      const res = await fetch(`${app.url}/v3/password-sync-groups`, {
+        headers: { authorization: `Bearer ${signWith(key, sailPointClaims())}` },
+      });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual([]);
       // A development token is refused: production verifies with the identity provider's keys only.
       const dev = mintToken(resolveSigningSecret(undefined, dataDir).key, { tenant: 'acme' });
-      const refused = await fetch(`${app.url}/v3/password-sync-groups`, { headers: { authorization: `Bearer ${dev}` } });
+      const refused = await fetch(`${app.url}/v3/password-sync-groups`, {
+        headers: { authorization: `Bearer ${dev}` },
+      });
       expect(refused.status).toBe(401);
       expect(await refused.json()).toEqual({ error: 'JWT validation failed: JWT algorithm is not allowed' });
       expect(await app.stop('SIGINT')).toEqual({ code: 0, signal: null });
@@ -99,7 +103,9 @@ describePostgres('graceful shutdown (postgres)', () => {
   const waitingOnLock = async () =>
     (
       await withClient(db.url, (c) =>
-        c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'password-sync-groups' AND wait_event_type = 'Lock'`),
+        c.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'password-sync-groups' AND wait_event_type = 'Lock'`,
+        ),
       )
     ).rows[0].n as number;
   async function untilWaiting(n: number) {
@@ -162,7 +168,9 @@ describePostgres('graceful shutdown (postgres)', () => {
       expect(await put.json()).toMatchObject({ id: created.id, name: 'Renamed during shutdown' });
 
       expect(await app.exited).toEqual({ code: 0, signal: null });
-      const messages = app.logLines.map((l) => `${String(l.msg)}${l.status ? ` ${String(l.method)} ${Number(l.status)}` : ''}`);
+      const messages = app.logLines.map(
+        (l) => `${String(l.msg)}${l.status ? ` ${String(l.method)} ${Number(l.status)}` : ''}`,
+      );
       const from = messages.indexOf('shutting down: refusing new connections, finishing requests in flight');
       expect(messages.slice(from).sort()).toEqual(
         [
@@ -179,7 +187,9 @@ describePostgres('graceful shutdown (postgres)', () => {
       expect(row).toEqual({ name: 'Renamed during shutdown' });
       // The service's database sessions are gone.
       const sessions = await withClient(db.url, (c) =>
-        c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'password-sync-groups'`),
+        c.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'password-sync-groups'`,
+        ),
       );
       expect(sessions.rows[0].n).toBe(0);
     } finally {
@@ -200,7 +210,11 @@ describePostgres('graceful shutdown (postgres)', () => {
       app.child.kill('SIGTERM');
       expect(await app.exited).toEqual({ code: 1, signal: null });
       expect(await stuck).toBe('failed: fetch failed');
-      expect(app.logLines.at(-1)).toMatchObject({ level: 'error', timeoutSeconds: 1, msg: 'shutdown timed out: exiting with requests still in flight' });
+      expect(app.logLines.at(-1)).toMatchObject({
+        level: 'error',
+        timeoutSeconds: 1,
+        msg: 'shutdown timed out: exiting with requests still in flight',
+      });
     } finally {
       await lock.query('ROLLBACK').catch(() => undefined);
       await lock.end().catch(() => undefined);

@@ -22,7 +22,10 @@ describe.each(DATABASES)('rate limit (%s)', (kind) => {
     expect(first.headers['x-ratelimit-limit']).toBe('3');
     expect(first.headers['x-ratelimit-remaining']).toBe('2');
     // Another route under the same prefix shares the budget.
-    const second = await t.http().get('/v3/password-sync-groups/00000000-0000-4000-8000-000000000000').set('Authorization', auth);
+    const second = await t
+      .http()
+      .get('/v3/password-sync-groups/00000000-0000-4000-8000-000000000000')
+      .set('Authorization', auth);
     expect(second.status).toBe(404);
     expect(second.headers['x-ratelimit-remaining']).toBe('1');
     expect((await t.http().get('/v3/password-sync-groups').set('Authorization', auth)).status).toBe(200);
@@ -39,7 +42,14 @@ describe.each(DATABASES)('rate limit (%s)', (kind) => {
     // Each version prefix (and the bare path) is its own budget; so is each client.
     expect((await t.http().get('/beta/password-sync-groups').set('Authorization', auth)).status).toBe(200);
     expect((await t.http().get('/password-sync-groups').set('Authorization', auth)).status).toBe(200);
-    expect((await t.http().get('/v3/password-sync-groups').set('Authorization', t.bearer({ clientId: 'other' }))).status).toBe(200);
+    expect(
+      (
+        await t
+          .http()
+          .get('/v3/password-sync-groups')
+          .set('Authorization', t.bearer({ clientId: 'other' }))
+      ).status,
+    ).toBe(200);
   });
 
   it('counts requests that fail authentication by IP, then answers 429 before 401', async () => {

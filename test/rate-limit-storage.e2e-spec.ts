@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { sleep } from './support/processes';
-import { TEST_REDIS_URL, ThrowawayRedis, assertRedisReachable, deleteKeys, describeWithRedis, keysUnder, uniqueKeyPrefix } from './support/redis';
+import {
+  TEST_REDIS_URL,
+  ThrowawayRedis,
+  assertRedisReachable,
+  deleteKeys,
+  describeWithRedis,
+  keysUnder,
+  uniqueKeyPrefix,
+} from './support/redis';
 import { startTestApp, type TestApp } from './support/test-app';
 
 const RATE_LIMITED = { message: ' Rate Limit Exceeded ' };
@@ -24,17 +32,34 @@ describe('rate limit without REDIS_URL: in memory, per instance', () => {
 
   it('the 4th request of a client within the window is a 429; health probes are never counted', async () => {
     for (let i = 0; i < 3; i++) {
-      expect((await t.http().get(LIST).set('Authorization', t.bearer({ clientId: 'mem' }))).status).toBe(200);
+      expect(
+        (
+          await t
+            .http()
+            .get(LIST)
+            .set('Authorization', t.bearer({ clientId: 'mem' }))
+        ).status,
+      ).toBe(200);
       const probe = await t.http().get('/health/live');
       expect(probe.status).toBe(200);
       expect(probe.headers['x-ratelimit-limit']).toBeUndefined();
     }
-    const res = await t.http().get(LIST).set('Authorization', t.bearer({ clientId: 'mem' }));
+    const res = await t
+      .http()
+      .get(LIST)
+      .set('Authorization', t.bearer({ clientId: 'mem' }));
     expect(res.status).toBe(429);
     expect(res.body).toEqual(RATE_LIMITED);
     expectRetryAfter(res.headers['retry-after'], 60);
     // Another version prefix is another budget.
-    expect((await t.http().get('/beta/password-sync-groups').set('Authorization', t.bearer({ clientId: 'mem' }))).status).toBe(200);
+    expect(
+      (
+        await t
+          .http()
+          .get('/beta/password-sync-groups')
+          .set('Authorization', t.bearer({ clientId: 'mem' }))
+      ).status,
+    ).toBe(200);
   });
 });
 
@@ -80,7 +105,14 @@ describeWithRedis('rate limit with REDIS_URL: counted in Redis', () => {
       `${prefix}{default|v3|client|acme|redis-client:default}:hits`,
     ]);
     // Another client, and another version prefix, have budgets of their own.
-    expect((await b.http().get(LIST).set('Authorization', a.bearer({ clientId: 'other' }))).status).toBe(200);
+    expect(
+      (
+        await b
+          .http()
+          .get(LIST)
+          .set('Authorization', a.bearer({ clientId: 'other' }))
+      ).status,
+    ).toBe(200);
     expect((await b.http().get('/v2025/password-sync-groups').set('Authorization', bearer)).status).toBe(200);
   });
 });
@@ -101,7 +133,11 @@ describeWithRedis('rate limit when Redis goes away: fails open, says so, recover
     await redis?.stop();
   });
 
-  const get = (client: string) => t.http().get(LIST).set('Authorization', t.bearer({ clientId: client }));
+  const get = (client: string) =>
+    t
+      .http()
+      .get(LIST)
+      .set('Authorization', t.bearer({ clientId: client }));
   const ready = () => t.http().get('/health/ready');
   const rateLimitLogs = () => t.logs().filter((l) => l.context === 'RateLimit');
 
@@ -131,7 +167,13 @@ describeWithRedis('rate limit when Redis goes away: fails open, says so, recover
     expect(res.body).toEqual({
       status: 'degraded',
       info: { database: { status: 'up' } },
-      error: { redis: { status: 'down', role: 'rate limit store', message: expect.stringMatching(/^Redis is unreachable \(.+\); the rate limit is not enforced$/) } },
+      error: {
+        redis: {
+          status: 'down',
+          role: 'rate limit store',
+          message: expect.stringMatching(/^Redis is unreachable \(.+\); the rate limit is not enforced$/),
+        },
+      },
       details: {
         database: { status: 'up' },
         redis: { status: 'down', role: 'rate limit store', message: expect.any(String) },

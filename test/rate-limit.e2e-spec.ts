@@ -1,13 +1,6 @@
 import type { Response } from 'supertest';
 import { DATABASES } from './support/databases';
-import {
-  clearGroups,
-  snapshot,
-  startTestApp,
-  TRACKING_ID,
-  VALID_BODY,
-  type TestApp,
-} from './support/test-app';
+import { clearGroups, snapshot, startTestApp, TRACKING_ID, VALID_BODY, type TestApp } from './support/test-app';
 
 const LIMIT = 5;
 const TTL_SECONDS = 2;
@@ -102,10 +95,18 @@ describe.each(DATABASES)('rate limiting (%s)', (kind) => {
     await spend(auth, LIMIT);
     const before = await snapshot(t.dataSource);
     expectRateLimited(
-      await t.http().post('/password-sync-groups').set('Authorization', auth).send({ ...VALID_BODY, name: 'New', sourceIds: ['n'] }),
+      await t
+        .http()
+        .post('/password-sync-groups')
+        .set('Authorization', auth)
+        .send({ ...VALID_BODY, name: 'New', sourceIds: ['n'] }),
     );
     expectRateLimited(
-      await t.http().put(`/password-sync-groups/${groupId}`).set('Authorization', auth).send({ ...VALID_BODY, name: 'Changed' }),
+      await t
+        .http()
+        .put(`/password-sync-groups/${groupId}`)
+        .set('Authorization', auth)
+        .send({ ...VALID_BODY, name: 'Changed' }),
     );
     expectRateLimited(await t.http().delete(`/password-sync-groups/${groupId}`).set('Authorization', auth));
     expect(await snapshot(t.dataSource)).toEqual(before);
@@ -142,13 +143,7 @@ describe.each(DATABASES)('rate limiting (%s)', (kind) => {
 
   it('the budget is shared across routes: list and get-by-id draw on one budget', async () => {
     const auth = client('mixed');
-    const served = [
-      await list(auth),
-      await getById(auth),
-      await list(auth),
-      await getById(auth),
-      await list(auth),
-    ];
+    const served = [await list(auth), await getById(auth), await list(auth), await getById(auth), await list(auth)];
     expect(served.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     expect(served[1].body.id).toBe(groupId);
     expectRateLimited(await getById(auth));

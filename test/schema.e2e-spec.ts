@@ -9,7 +9,9 @@ describe.each(DATABASES)('migrations (%s)', (kind) => {
   beforeAll(async () => {
     db = await createTestDatabase(kind);
     // The same options the app and the migration CLI use, with migrations run explicitly.
-    ds = new DataSource(buildDataSourceOptions(loadConfig({ DATA_DIR: db.dataDir, DATABASE_URL: db.url, DB_MIGRATIONS_RUN: 'false' })));
+    ds = new DataSource(
+      buildDataSourceOptions(loadConfig({ DATA_DIR: db.dataDir, DATABASE_URL: db.url, DB_MIGRATIONS_RUN: 'false' })),
+    );
     await ds.initialize();
   });
   afterAll(async () => {
@@ -42,7 +44,9 @@ describe.each(DATABASES)('migrations (%s)', (kind) => {
         `INSERT INTO password_sync_group (id, tenant_id, name, name_key, password_policy_id, created, modified, version) VALUES ('${id}', 't', '${name}', '${name.toLowerCase()}', 'p', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1)`,
       );
     const insertSource = (groupId: string, sourceId: string) =>
-      ds.query(`INSERT INTO password_sync_group_source (tenant_id, source_id, group_id, position) VALUES ('t', '${sourceId}', '${groupId}', 0)`);
+      ds.query(
+        `INSERT INTO password_sync_group_source (tenant_id, source_id, group_id, position) VALUES ('t', '${sourceId}', '${groupId}', 0)`,
+      );
     await insertGroup('00000000-0000-4000-8000-000000000001', 'Alpha');
     await insertGroup('00000000-0000-4000-8000-000000000002', 'Beta');
     await expect(insertGroup('00000000-0000-4000-8000-000000000003', 'ALPHA')).rejects.toThrow();

@@ -1,9 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import {
-  Configuration,
-  PasswordSyncGroupsBetaApi,
-  PasswordSyncGroupsV2024Api,
-} from 'sailpoint-api-client';
+import { Configuration, PasswordSyncGroupsBetaApi, PasswordSyncGroupsV2024Api } from 'sailpoint-api-client';
 import { sdkExample } from '../examples/sdk-example';
 import { DATABASES } from './support/databases';
 import { ISO_UTC, snapshot, startTestApp, type TestApp } from './support/test-app';
@@ -37,7 +33,11 @@ describe.each(DATABASES)('sailpoint-api-client SDK against the service (%s)', (k
     expect(result.list.status).toBe(200);
     expect(result.list.headers['x-total-count']).toBe('1');
     expect(result.got).toEqual(result.created);
-    expect(result.updated).toEqual({ ...result.created, name: 'Password Sync Group 2 (renamed)', modified: expect.stringMatching(ISO_UTC) });
+    expect(result.updated).toEqual({
+      ...result.created,
+      name: 'Password Sync Group 2 (renamed)',
+      modified: expect.stringMatching(ISO_UTC),
+    });
     expect(result.deleted.status).toBe(204);
     expect(lines).toHaveLength(5);
     expect(await snapshot(t.dataSource)).toEqual([[], []]);
@@ -57,7 +57,10 @@ describe.each(DATABASES)('sailpoint-api-client SDK against the service (%s)', (k
     const listed = await v2024.getPasswordSyncGroups({ count: true, limit: 10 });
     expect(listed.headers['x-total-count']).toBe('1');
     expect(listed.data).toEqual([created.data]);
-    const updated = await v2024.updatePasswordSyncGroup({ id, passwordSyncGroupV2024: { ...got.data, sourceIds: ['src-c'] } });
+    const updated = await v2024.updatePasswordSyncGroup({
+      id,
+      passwordSyncGroupV2024: { ...got.data, sourceIds: ['src-c'] },
+    });
     expect(updated.data.sourceIds).toEqual(['src-c']);
     await beta.deletePasswordSyncGroup({ id });
 

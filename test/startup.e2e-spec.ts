@@ -83,9 +83,14 @@ describe('startup banner', () => {
   });
 
   it('in production prints no banner and no token: JSON log lines only, the listening one naming the docs', async () => {
-    main = await startMain(env({ NODE_ENV: 'production', LOG_LEVEL: 'info', JWT_SECRET: randomBytes(32).toString('hex') }));
+    main = await startMain(
+      env({ NODE_ENV: 'production', LOG_LEVEL: 'info', JWT_SECRET: randomBytes(32).toString('hex') }),
+    );
     expect(main.stdout).not.toMatch(JWT);
-    const lines = main.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = main.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const listening = lines.find((l) => l.msg === 'Password Sync Groups API listening');
     expect(listening).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), database: 'sqlite' });
     expect(listening!.docs).toBe(`${String(listening!.url)}/docs`);

@@ -52,7 +52,9 @@ const runnable = DATABASES.includes('postgres') && TEST_REDIS_URL !== undefined;
       LOG_LEVEL: 'warn',
     };
     [a, b] = await Promise.all([AppProcess.start(env), AppProcess.start(env)]);
-    say(`instance A on port ${a.port}, instance B on port ${b.port}, database ${new URL(db.url).pathname.slice(1)}, Redis prefix ${prefix}`);
+    say(
+      `instance A on port ${a.port}, instance B on port ${b.port}, database ${new URL(db.url).pathname.slice(1)}, Redis prefix ${prefix}`,
+    );
   });
 
   afterAll(async () => {
@@ -108,11 +110,16 @@ const runnable = DATABASES.includes('postgres') && TEST_REDIS_URL !== undefined;
       // And the other instance refuses it too: one budget, not one per instance.
       const other = await get(last === 'A' ? b : a, '/v3/password-sync-groups', client);
       expect(other.status).toBe(429);
-      say(`${client}: 100 × 200 (A ${counts.A}, B ${counts.B}); 101st on ${last}: 429, Retry-After ${retryAfter}; then on ${last === 'A' ? 'B' : 'A'}: ${other.status}`);
+      say(
+        `${client}: 100 × 200 (A ${counts.A}, B ${counts.B}); 101st on ${last}: 429, Retry-After ${retryAfter}; then on ${last === 'A' ? 'B' : 'A'}: ${other.status}`,
+      );
       // Another version prefix is another budget, on either instance.
       expect((await get(a, '/beta/password-sync-groups', client)).status).toBe(200);
       expect(await keysUnder(TEST_REDIS_URL!, prefix)).toEqual(
-        expect.arrayContaining([`${prefix}{default|v3|client|acme|${client}:default}:hits`, `${prefix}{default|v3|client|acme|${client}:default}:blocked`]),
+        expect.arrayContaining([
+          `${prefix}{default|v3|client|acme|${client}:default}:hits`,
+          `${prefix}{default|v3|client|acme|${client}:default}:blocked`,
+        ]),
       );
     },
   );
@@ -120,7 +127,11 @@ const runnable = DATABASES.includes('postgres') && TEST_REDIS_URL !== undefined;
   it('a group created through A is read, updated and deleted through B', async () => {
     const auth = bearer('crud-client');
     const json = { authorization: auth, 'content-type': 'application/json' };
-    const createdRes = await fetch(`${a.url}/v3/password-sync-groups`, { method: 'POST', headers: json, body: JSON.stringify(VALID_BODY) });
+    const createdRes = await fetch(`${a.url}/v3/password-sync-groups`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(VALID_BODY),
+    });
     expect(createdRes.status).toBe(200);
     const created = (await createdRes.json()) as typeof VALID_BODY & { id: string; created: string; modified: string };
     expect(created).toMatchObject(VALID_BODY);
@@ -133,13 +144,24 @@ const runnable = DATABASES.includes('postgres') && TEST_REDIS_URL !== undefined;
     expect(await list.json()).toEqual([created]);
 
     const update = { ...VALID_BODY, name: 'Updated through B', sourceIds: ['2c918084660f45d6016617daa9210999'] };
-    const updatedRes = await fetch(`${b.url}/v3/password-sync-groups/${created.id}`, { method: 'PUT', headers: json, body: JSON.stringify(update) });
+    const updatedRes = await fetch(`${b.url}/v3/password-sync-groups/${created.id}`, {
+      method: 'PUT',
+      headers: json,
+      body: JSON.stringify(update),
+    });
     expect(updatedRes.status).toBe(200);
     const updated = await updatedRes.json();
     expect(updated).toEqual({ ...created, ...update, modified: expect.any(String) });
-    expect(await (await fetch(`${a.url}/v3/password-sync-groups/${created.id}`, { headers: { authorization: auth } })).json()).toEqual(updated);
+    expect(
+      await (
+        await fetch(`${a.url}/v3/password-sync-groups/${created.id}`, { headers: { authorization: auth } })
+      ).json(),
+    ).toEqual(updated);
 
-    const deleted = await fetch(`${b.url}/v3/password-sync-groups/${created.id}`, { method: 'DELETE', headers: { authorization: auth } });
+    const deleted = await fetch(`${b.url}/v3/password-sync-groups/${created.id}`, {
+      method: 'DELETE',
+      headers: { authorization: auth },
+    });
     expect(deleted.status).toBe(204);
     expect(await deleted.text()).toBe('');
     const gone = await fetch(`${a.url}/v3/password-sync-groups/${created.id}`, { headers: { authorization: auth } });
@@ -151,6 +173,8 @@ const runnable = DATABASES.includes('postgres') && TEST_REDIS_URL !== undefined;
       (await c.query('SELECT count(*)::int AS n FROM password_sync_group_source')).rows[0].n,
     ]);
     expect(rows).toEqual([0, 0]);
-    say(`group ${created.id}: created on A (200), read on B (200), updated on B (200, seen on A), deleted on B (204), gone on A (404); database empty`);
+    say(
+      `group ${created.id}: created on A (200), read on B (200), updated on B (200, seen on A), deleted on B (204), gone on A (404); database empty`,
+    );
   });
 });

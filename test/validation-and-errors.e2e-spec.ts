@@ -68,41 +68,151 @@ const BODY_CASES: Array<[string, Record<string, unknown>, string[]]> = [
   ['all three missing', {}, [REQUIRED('name'), REQUIRED('passwordPolicyId'), REQUIRED('sourceIds')]],
   ['name a number', { name: 5, passwordPolicyId: 'p', sourceIds: ['a'] }, ['name must be a string (got 5).']],
   ['name an array', { name: ['n'], passwordPolicyId: 'p', sourceIds: ['a'] }, ['name must be a string (got ["n"]).']],
-  ['name an object', { name: { a: 1 }, passwordPolicyId: 'p', sourceIds: ['a'] }, ['name must be a string (got {"a":1}).']],
+  [
+    'name an object',
+    { name: { a: 1 }, passwordPolicyId: 'p', sourceIds: ['a'] },
+    ['name must be a string (got {"a":1}).'],
+  ],
   ['name a boolean', { name: true, passwordPolicyId: 'p', sourceIds: ['a'] }, ['name must be a string (got true).']],
   ['name empty', { name: '', passwordPolicyId: 'p', sourceIds: ['a'] }, ['name must not be empty or only whitespace.']],
-  ['name only whitespace', { name: ' \t\n ', passwordPolicyId: 'p', sourceIds: ['a'] }, ['name must not be empty or only whitespace.']],
-  ['name 256 characters', { name: 'n'.repeat(256), passwordPolicyId: 'p', sourceIds: ['a'] }, ['name must be at most 255 characters (got 256).']],
-  ['name 256 characters after trimming', { name: `  ${'n'.repeat(256)}  `, passwordPolicyId: 'p', sourceIds: ['a'] }, ['name must be at most 255 characters (got 256).']],
-  ['name with NUL', { name: 'a\u0000b', passwordPolicyId: 'p', sourceIds: ['a'] }, ['name must not contain the NUL character (\\u0000).']],
-  ['name with a lone surrogate', { name: 'x\ud800', passwordPolicyId: 'p', sourceIds: ['a'] }, ['name must be valid Unicode text (it contains an unpaired surrogate).']],
-  ['passwordPolicyId a number', { name: 'n', passwordPolicyId: 42, sourceIds: ['a'] }, ['passwordPolicyId must be a string (got 42).']],
-  ['passwordPolicyId empty', { name: 'n', passwordPolicyId: '', sourceIds: ['a'] }, ['passwordPolicyId must not be empty.']],
-  ['passwordPolicyId with inner whitespace', { name: 'n', passwordPolicyId: 'a b', sourceIds: ['a'] }, ['passwordPolicyId must not contain whitespace (got "a b").']],
-  ['passwordPolicyId with outer whitespace (not trimmed)', { name: 'n', passwordPolicyId: ' p ', sourceIds: ['a'] }, ['passwordPolicyId must not contain whitespace (got " p ").']],
-  ['passwordPolicyId 129 characters', { name: 'n', passwordPolicyId: 'p'.repeat(129), sourceIds: ['a'] }, ['passwordPolicyId must be at most 128 characters (got 129).']],
-  ['passwordPolicyId with NUL', { name: 'n', passwordPolicyId: 'p\u0000', sourceIds: ['a'] }, ['passwordPolicyId must not contain the NUL character (\\u0000).']],
-  ['passwordPolicyId with a lone surrogate', { name: 'n', passwordPolicyId: '\udc00p', sourceIds: ['a'] }, ['passwordPolicyId must be valid Unicode text (it contains an unpaired surrogate).']],
-  ['sourceIds a string', { name: 'n', passwordPolicyId: 'p', sourceIds: 'a' }, ['sourceIds must be an array of source ids (got "a").']],
-  ['sourceIds an object', { name: 'n', passwordPolicyId: 'p', sourceIds: { 0: 'a' } }, ['sourceIds must be an array of source ids (got {"0":"a"}).']],
-  ['sourceIds empty', { name: 'n', passwordPolicyId: 'p', sourceIds: [] }, ['sourceIds must hold 1 to 250 source ids (got 0).']],
-  ['sourceIds 251 items', { name: 'n', passwordPolicyId: 'p', sourceIds: sourceIds(251) }, ['sourceIds must hold 1 to 250 source ids (got 251).']],
-  ['a sourceIds item not a string', { name: 'n', passwordPolicyId: 'p', sourceIds: ['a', 7] }, ['sourceIds[1] must be a string (got 7).']],
-  ['a sourceIds item null', { name: 'n', passwordPolicyId: 'p', sourceIds: [null] }, ['sourceIds[0] must be a string (got null).']],
-  ['a sourceIds item empty', { name: 'n', passwordPolicyId: 'p', sourceIds: ['a', ''] }, ['sourceIds[1] must not be empty.']],
-  ['a sourceIds item with whitespace', { name: 'n', passwordPolicyId: 'p', sourceIds: ['a b'] }, ['sourceIds[0] must not contain whitespace (got "a b").']],
-  ['a sourceIds item 129 characters', { name: 'n', passwordPolicyId: 'p', sourceIds: ['s'.repeat(129)] }, ['sourceIds[0] must be at most 128 characters (got 129).']],
-  ['a sourceIds item with NUL', { name: 'n', passwordPolicyId: 'p', sourceIds: ['s\u0000'] }, ['sourceIds[0] must not contain the NUL character (\\u0000).']],
-  ['a sourceIds item with a lone surrogate', { name: 'n', passwordPolicyId: 'p', sourceIds: ['ok', 's\ud83d'] }, ['sourceIds[1] must be valid Unicode text (it contains an unpaired surrogate).']],
-  ['duplicate sourceIds', { name: 'n', passwordPolicyId: 'p', sourceIds: ['a', 'b', 'a'] }, ["sourceIds must be distinct; repeated: 'a'."]],
+  [
+    'name only whitespace',
+    { name: ' \t\n ', passwordPolicyId: 'p', sourceIds: ['a'] },
+    ['name must not be empty or only whitespace.'],
+  ],
+  [
+    'name 256 characters',
+    { name: 'n'.repeat(256), passwordPolicyId: 'p', sourceIds: ['a'] },
+    ['name must be at most 255 characters (got 256).'],
+  ],
+  [
+    'name 256 characters after trimming',
+    { name: `  ${'n'.repeat(256)}  `, passwordPolicyId: 'p', sourceIds: ['a'] },
+    ['name must be at most 255 characters (got 256).'],
+  ],
+  [
+    'name with NUL',
+    { name: 'a\u0000b', passwordPolicyId: 'p', sourceIds: ['a'] },
+    ['name must not contain the NUL character (\\u0000).'],
+  ],
+  [
+    'name with a lone surrogate',
+    { name: 'x\ud800', passwordPolicyId: 'p', sourceIds: ['a'] },
+    ['name must be valid Unicode text (it contains an unpaired surrogate).'],
+  ],
+  [
+    'passwordPolicyId a number',
+    { name: 'n', passwordPolicyId: 42, sourceIds: ['a'] },
+    ['passwordPolicyId must be a string (got 42).'],
+  ],
+  [
+    'passwordPolicyId empty',
+    { name: 'n', passwordPolicyId: '', sourceIds: ['a'] },
+    ['passwordPolicyId must not be empty.'],
+  ],
+  [
+    'passwordPolicyId with inner whitespace',
+    { name: 'n', passwordPolicyId: 'a b', sourceIds: ['a'] },
+    ['passwordPolicyId must not contain whitespace (got "a b").'],
+  ],
+  [
+    'passwordPolicyId with outer whitespace (not trimmed)',
+    { name: 'n', passwordPolicyId: ' p ', sourceIds: ['a'] },
+    ['passwordPolicyId must not contain whitespace (got " p ").'],
+  ],
+  [
+    'passwordPolicyId 129 characters',
+    { name: 'n', passwordPolicyId: 'p'.repeat(129), sourceIds: ['a'] },
+    ['passwordPolicyId must be at most 128 characters (got 129).'],
+  ],
+  [
+    'passwordPolicyId with NUL',
+    { name: 'n', passwordPolicyId: 'p\u0000', sourceIds: ['a'] },
+    ['passwordPolicyId must not contain the NUL character (\\u0000).'],
+  ],
+  [
+    'passwordPolicyId with a lone surrogate',
+    { name: 'n', passwordPolicyId: '\udc00p', sourceIds: ['a'] },
+    ['passwordPolicyId must be valid Unicode text (it contains an unpaired surrogate).'],
+  ],
+  [
+    'sourceIds a string',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: 'a' },
+    ['sourceIds must be an array of source ids (got "a").'],
+  ],
+  [
+    'sourceIds an object',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: { 0: 'a' } },
+    ['sourceIds must be an array of source ids (got {"0":"a"}).'],
+  ],
+  [
+    'sourceIds empty',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: [] },
+    ['sourceIds must hold 1 to 250 source ids (got 0).'],
+  ],
+  [
+    'sourceIds 251 items',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: sourceIds(251) },
+    ['sourceIds must hold 1 to 250 source ids (got 251).'],
+  ],
+  [
+    'a sourceIds item not a string',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: ['a', 7] },
+    ['sourceIds[1] must be a string (got 7).'],
+  ],
+  [
+    'a sourceIds item null',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: [null] },
+    ['sourceIds[0] must be a string (got null).'],
+  ],
+  [
+    'a sourceIds item empty',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: ['a', ''] },
+    ['sourceIds[1] must not be empty.'],
+  ],
+  [
+    'a sourceIds item with whitespace',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: ['a b'] },
+    ['sourceIds[0] must not contain whitespace (got "a b").'],
+  ],
+  [
+    'a sourceIds item 129 characters',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: ['s'.repeat(129)] },
+    ['sourceIds[0] must be at most 128 characters (got 129).'],
+  ],
+  [
+    'a sourceIds item with NUL',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: ['s\u0000'] },
+    ['sourceIds[0] must not contain the NUL character (\\u0000).'],
+  ],
+  [
+    'a sourceIds item with a lone surrogate',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: ['ok', 's\ud83d'] },
+    ['sourceIds[1] must be valid Unicode text (it contains an unpaired surrogate).'],
+  ],
+  [
+    'duplicate sourceIds',
+    { name: 'n', passwordPolicyId: 'p', sourceIds: ['a', 'b', 'a'] },
+    ["sourceIds must be distinct; repeated: 'a'."],
+  ],
   [
     'several sourceIds problems (one cause for the field)',
     { name: 'n', passwordPolicyId: 'p', sourceIds: ['a', 5, 'b c', 'a', 'd', 'd', 'a'] },
-    ['sourceIds[1] must be a string (got 5). sourceIds[2] must not contain whitespace (got "b c"). sourceIds must be distinct; repeated: \'a\', \'d\'.'],
+    [
+      "sourceIds[1] must be a string (got 5). sourceIds[2] must not contain whitespace (got \"b c\"). sourceIds must be distinct; repeated: 'a', 'd'.",
+    ],
   ],
   ['an unknown property', { ...VALID_BODY, name: 'n', sourceIds: ['a'], foo: 1 }, [UNKNOWN('foo')]],
-  ['an unknown property holding an object', { ...VALID_BODY, name: 'n', sourceIds: ['a'], foo: { bar: 1 } }, [UNKNOWN('foo')]],
-  ['two unknown properties', { ...VALID_BODY, name: 'n', sourceIds: ['a'], foo: 1, Name: 'x' }, [UNKNOWN('foo'), UNKNOWN('Name')]],
+  [
+    'an unknown property holding an object',
+    { ...VALID_BODY, name: 'n', sourceIds: ['a'], foo: { bar: 1 } },
+    [UNKNOWN('foo')],
+  ],
+  [
+    'two unknown properties',
+    { ...VALID_BODY, name: 'n', sourceIds: ['a'], foo: 1, Name: 'x' },
+    [UNKNOWN('foo'), UNKNOWN('Name')],
+  ],
   [
     'several problems at once: one cause per offending field, unknown properties first, then fields in schema order',
     { sourceIds: [], foo: 1, passwordPolicyId: '', name: 5, zed: null },
@@ -119,7 +229,14 @@ const BODY_CASES: Array<[string, Record<string, unknown>, string[]]> = [
 describe.each(DATABASES)('validation and errors (%s)', (kind) => {
   let t: TestApp;
   /** A group of tenant "acme" created before every test: VALID_BODY. */
-  let seed: { id: string; name: string; passwordPolicyId: string; sourceIds: string[]; created: string; modified: string };
+  let seed: {
+    id: string;
+    name: string;
+    passwordPolicyId: string;
+    sourceIds: string[];
+    created: string;
+    modified: string;
+  };
 
   beforeAll(async () => {
     t = await startTestApp(kind);
@@ -138,9 +255,17 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
   });
 
   const create = (body: unknown, bearer = t.bearer()) =>
-    t.http().post('/password-sync-groups').set('Authorization', bearer).send(body as object);
+    t
+      .http()
+      .post('/password-sync-groups')
+      .set('Authorization', bearer)
+      .send(body as object);
   const update = (id: string, body: unknown, bearer = t.bearer()) =>
-    t.http().put(`/password-sync-groups/${id}`).set('Authorization', bearer).send(body as object);
+    t
+      .http()
+      .put(`/password-sync-groups/${id}`)
+      .set('Authorization', bearer)
+      .send(body as object);
   const list = (query: string) => t.http().get(`/password-sync-groups${query}`).set('Authorization', t.bearer());
 
   /** Sends a request that must be rejected; asserts status, exact body, tracking id, and that no row changed. */
@@ -180,23 +305,42 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       ['true', 'true'],
     ])('a JSON body that is %s is 400 on POST and PUT', async (_label, raw) => {
       await rejected400(
-        () => t.http().post('/password-sync-groups').set('Authorization', t.bearer()).set('Content-Type', 'application/json').send(raw),
+        () =>
+          t
+            .http()
+            .post('/password-sync-groups')
+            .set('Authorization', t.bearer())
+            .set('Content-Type', 'application/json')
+            .send(raw),
         [NOT_OBJECT],
       );
       await rejected400(
-        () => t.http().put(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()).set('Content-Type', 'application/json').send(raw),
+        () =>
+          t
+            .http()
+            .put(`/password-sync-groups/${seed.id}`)
+            .set('Authorization', t.bearer())
+            .set('Content-Type', 'application/json')
+            .send(raw),
         [NOT_OBJECT],
       );
     });
 
     it('no body at all (no content type) is 400 on POST and PUT', async () => {
       await rejected400(() => t.http().post('/password-sync-groups').set('Authorization', t.bearer()), [NOT_OBJECT]);
-      await rejected400(() => t.http().put(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()), [NOT_OBJECT]);
+      await rejected400(
+        () => t.http().put(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()),
+        [NOT_OBJECT],
+      );
     });
 
     it('limits are inclusive: a 255-character name (after trimming), 128-character ids and 250 sources are accepted', async () => {
       const name = 'N'.repeat(255);
-      const body = { name: `  ${name}\t`, passwordPolicyId: 'p'.repeat(128), sourceIds: [...sourceIds(249), 's'.repeat(128)] };
+      const body = {
+        name: `  ${name}\t`,
+        passwordPolicyId: 'p'.repeat(128),
+        sourceIds: [...sourceIds(249), 's'.repeat(128)],
+      };
       const res = await create(body);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({
@@ -269,7 +413,11 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       expect(same.status).toBe(200);
       expect(same.body).toEqual({ ...seed, modified: expect.stringMatching(ISO_UTC) });
 
-      const recased = await update(seed.id, { ...VALID_BODY, name: 'PASSWORD SYNC GROUP 1', sourceIds: [...VALID_BODY.sourceIds].reverse() });
+      const recased = await update(seed.id, {
+        ...VALID_BODY,
+        name: 'PASSWORD SYNC GROUP 1',
+        sourceIds: [...VALID_BODY.sourceIds].reverse(),
+      });
       expect(recased.status).toBe(200);
       expect(recased.body.name).toBe('PASSWORD SYNC GROUP 1');
       expect(recased.body.sourceIds).toEqual([...VALID_BODY.sourceIds].reverse());
@@ -287,13 +435,22 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       expect(second.status).toBe(200);
       // Within tenant "other", the first group's name and sources are now taken...
       await rejected400(
-        () => update(second.body.id, { name: 'Second', passwordPolicyId: 'p', sourceIds: ['x', VALID_BODY.sourceIds[0]] }, other),
+        () =>
+          update(
+            second.body.id,
+            { name: 'Second', passwordPolicyId: 'p', sourceIds: ['x', VALID_BODY.sourceIds[0]] },
+            other,
+          ),
         [SOURCE_TAKEN(VALID_BODY.sourceIds[0], VALID_BODY.name, created.body.id)],
       );
       // ...while acme's new name and source are still free in "other".
       const moved = await update(seed.id, { name: 'Renamed', passwordPolicyId: 'p', sourceIds: ['acme-only'] });
       expect(moved.status).toBe(200);
-      const ok = await update(second.body.id, { name: 'Renamed', passwordPolicyId: 'p', sourceIds: ['x', 'acme-only'] }, other);
+      const ok = await update(
+        second.body.id,
+        { name: 'Renamed', passwordPolicyId: 'p', sourceIds: ['x', 'acme-only'] },
+        other,
+      );
       expect(ok.status).toBe(200);
 
       const rows = await t.dataSource.query('SELECT tenant_id, name FROM password_sync_group ORDER BY tenant_id, name');
@@ -339,9 +496,15 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       [MISSING_ID.replace(/-/g, ''), `"${MISSING_ID.replace(/-/g, '')}"`],
       ['%20', '" "'],
     ])('a path id %s is 400 on GET, PUT and DELETE', async (id, shown) => {
-      await rejected400(() => t.http().get(`/password-sync-groups/${id}`).set('Authorization', t.bearer()), [BAD_UUID(shown)]);
+      await rejected400(
+        () => t.http().get(`/password-sync-groups/${id}`).set('Authorization', t.bearer()),
+        [BAD_UUID(shown)],
+      );
       await rejected400(() => update(id, VALID_BODY), [BAD_UUID(shown)]);
-      await rejected400(() => t.http().delete(`/password-sync-groups/${id}`).set('Authorization', t.bearer()), [BAD_UUID(shown)]);
+      await rejected400(
+        () => t.http().delete(`/password-sync-groups/${id}`).set('Authorization', t.bearer()),
+        [BAD_UUID(shown)],
+      );
     });
   });
 
@@ -390,7 +553,12 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
 
   describe('framework errors', () => {
     const postRaw = (contentType: string, raw: string | Buffer) =>
-      t.http().post('/password-sync-groups').set('Authorization', t.bearer()).set('Content-Type', contentType).send(raw);
+      t
+        .http()
+        .post('/password-sync-groups')
+        .set('Authorization', t.bearer())
+        .set('Content-Type', contentType)
+        .send(raw);
 
     it.each([
       ['truncated', '{"name":'],
@@ -399,32 +567,67 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       ['not JSON at all', 'hello'],
       ['two documents', '{} {}'],
     ])('malformed JSON (%s) is 400 syntax', async (_label, raw) => {
-      await expectRejected(() => postRaw('application/json', raw), 400, (id) => badSyntaxBody(id, [NOT_JSON]));
       await expectRejected(
-        () => t.http().put(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()).set('Content-Type', 'application/json').send(raw),
+        () => postRaw('application/json', raw),
+        400,
+        (id) => badSyntaxBody(id, [NOT_JSON]),
+      );
+      await expectRejected(
+        () =>
+          t
+            .http()
+            .put(`/password-sync-groups/${seed.id}`)
+            .set('Authorization', t.bearer())
+            .set('Content-Type', 'application/json')
+            .send(raw),
         400,
         (id) => badSyntaxBody(id, [NOT_JSON]),
       );
     });
 
     it('an empty body with content type JSON counts as no body: 400 on POST/PUT, fine on DELETE', async () => {
-      await expectRejected(() => postRaw('application/json', ''), 400, (id) => badRequestBody(id, [NOT_OBJECT]));
       await expectRejected(
-        () => t.http().put(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()).set('Content-Type', 'application/json').send(''),
+        () => postRaw('application/json', ''),
         400,
         (id) => badRequestBody(id, [NOT_OBJECT]),
       );
-      const del = await t.http().delete(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()).set('Content-Type', 'application/json').send('');
+      await expectRejected(
+        () =>
+          t
+            .http()
+            .put(`/password-sync-groups/${seed.id}`)
+            .set('Authorization', t.bearer())
+            .set('Content-Type', 'application/json')
+            .send(''),
+        400,
+        (id) => badRequestBody(id, [NOT_OBJECT]),
+      );
+      const del = await t
+        .http()
+        .delete(`/password-sync-groups/${seed.id}`)
+        .set('Authorization', t.bearer())
+        .set('Content-Type', 'application/json')
+        .send('');
       expect(del.status).toBe(204);
       expect(await snapshot(t.dataSource)).toEqual([[], []]);
     });
 
     it.each([
       ['__proto__', `{"__proto__":{"polluted":true},"name":"x","passwordPolicyId":"p","sourceIds":["a"]}`],
-      ['nested __proto__', `{"name":"x","passwordPolicyId":"p","sourceIds":["a"],"foo":{"__proto__":{"polluted":true}}}`],
-      ['constructor.prototype', `{"constructor":{"prototype":{"polluted":true}},"name":"x","passwordPolicyId":"p","sourceIds":["a"]}`],
+      [
+        'nested __proto__',
+        `{"name":"x","passwordPolicyId":"p","sourceIds":["a"],"foo":{"__proto__":{"polluted":true}}}`,
+      ],
+      [
+        'constructor.prototype',
+        `{"constructor":{"prototype":{"polluted":true}},"name":"x","passwordPolicyId":"p","sourceIds":["a"]}`,
+      ],
     ])('%s in JSON is 400 syntax, never 500, and pollutes nothing', async (_label, raw) => {
-      await expectRejected(() => postRaw('application/json', raw), 400, (id) => badSyntaxBody(id, [NOT_JSON]));
+      await expectRejected(
+        () => postRaw('application/json', raw),
+        400,
+        (id) => badSyntaxBody(id, [NOT_JSON]),
+      );
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });
 
@@ -441,7 +644,13 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
         (id) => unsupportedMediaTypeBody(id, [`Content-Type ${contentType} is not supported; send application/json.`]),
       );
       await expectRejected(
-        () => t.http().put(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()).set('Content-Type', contentType).send(raw),
+        () =>
+          t
+            .http()
+            .put(`/password-sync-groups/${seed.id}`)
+            .set('Authorization', t.bearer())
+            .set('Content-Type', contentType)
+            .send(raw),
         415,
         (id) => unsupportedMediaTypeBody(id, [`Content-Type ${contentType} is not supported; send application/json.`]),
       );
@@ -449,14 +658,22 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
 
     it('a body without a content type is 415', async () => {
       await expectRejected(
-        () => t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send(Buffer.from(JSON.stringify(VALID_BODY))),
+        () =>
+          t
+            .http()
+            .post('/password-sync-groups')
+            .set('Authorization', t.bearer())
+            .send(Buffer.from(JSON.stringify(VALID_BODY))),
         415,
         (id) => unsupportedMediaTypeBody(id, ['Content-Type (none) is not supported; send application/json.']),
       );
     });
 
     it('JSON with a charset parameter is fine', async () => {
-      const res = await postRaw('application/json; charset=utf-8', JSON.stringify({ name: 'Charset', passwordPolicyId: 'p', sourceIds: ['c'] }));
+      const res = await postRaw(
+        'application/json; charset=utf-8',
+        JSON.stringify({ name: 'Charset', passwordPolicyId: 'p', sourceIds: ['c'] }),
+      );
       expect(res.status).toBe(200);
       expect(res.body.name).toBe('Charset');
     });
@@ -474,7 +691,13 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
         (id) => payloadTooLargeBody(id, ['The request body exceeds the limit of 1 MiB (1048576 bytes).']),
       );
       await expectRejected(
-        () => t.http().put(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()).set('Content-Type', 'application/json').send(padded(2 * 1024 * 1024)),
+        () =>
+          t
+            .http()
+            .put(`/password-sync-groups/${seed.id}`)
+            .set('Authorization', t.bearer())
+            .set('Content-Type', 'application/json')
+            .send(padded(2 * 1024 * 1024)),
         413,
         (id) => payloadTooLargeBody(id, ['The request body exceeds the limit of 1 MiB (1048576 bytes).']),
       );
@@ -501,24 +724,29 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
 
     it('an unsupported method is 405 with Allow and the envelope', async () => {
       const item = await expectRejected(
-        () => t.http().patch(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()).send({ name: 'Patched' }),
+        () =>
+          t.http().patch(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()).send({ name: 'Patched' }),
         405,
         (id) =>
-          methodNotAllowedBody(id, [`PATCH is not supported on /password-sync-groups/${seed.id}; supported: GET, HEAD, PUT, DELETE.`]),
+          methodNotAllowedBody(id, [
+            `PATCH is not supported on /password-sync-groups/${seed.id}; supported: GET, HEAD, PUT, DELETE.`,
+          ]),
       );
       expect(item.headers['allow']).toBe('GET, HEAD, PUT, DELETE');
 
       const collection = await expectRejected(
         () => t.http().delete('/password-sync-groups').set('Authorization', t.bearer()),
         405,
-        (id) => methodNotAllowedBody(id, ['DELETE is not supported on /password-sync-groups; supported: GET, HEAD, POST.']),
+        (id) =>
+          methodNotAllowedBody(id, ['DELETE is not supported on /password-sync-groups; supported: GET, HEAD, POST.']),
       );
       expect(collection.headers['allow']).toBe('GET, HEAD, POST');
 
       const versioned = await expectRejected(
         () => t.http().put('/v3/password-sync-groups').set('Authorization', t.bearer()).send(VALID_BODY),
         405,
-        (id) => methodNotAllowedBody(id, ['PUT is not supported on /password-sync-groups; supported: GET, HEAD, POST.']),
+        (id) =>
+          methodNotAllowedBody(id, ['PUT is not supported on /password-sync-groups; supported: GET, HEAD, POST.']),
       );
       expect(versioned.headers['allow']).toBe('GET, HEAD, POST');
     });
@@ -527,7 +755,11 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
   describe('internal errors', () => {
     it('an unexpected error is 500 with the bare internal envelope and nothing of the error', async () => {
       jest.spyOn(t.app.get(PasswordSyncGroupsService), 'list').mockRejectedValueOnce(new Error('secret driver detail'));
-      const res = await expectRejected(() => list(''), 500, (id) => internalBody(id));
+      const res = await expectRejected(
+        () => list(''),
+        500,
+        (id) => internalBody(id),
+      );
       expect(res.text).not.toContain('secret');
       expect(res.text).not.toContain('driver');
       // Only that one call failed.
@@ -538,16 +770,30 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
 
     it('a failing write is 500 and changes nothing; a non-Error rejection too', async () => {
       const service = t.app.get(PasswordSyncGroupsService);
-      jest.spyOn(service, 'create').mockRejectedValueOnce(new TypeError("Cannot read properties of undefined (reading 'secret')"));
-      const res = await expectRejected(() => create({ name: 'New', passwordPolicyId: 'p', sourceIds: ['n'] }), 500, (id) => internalBody(id));
+      jest
+        .spyOn(service, 'create')
+        .mockRejectedValueOnce(new TypeError("Cannot read properties of undefined (reading 'secret')"));
+      const res = await expectRejected(
+        () => create({ name: 'New', passwordPolicyId: 'p', sourceIds: ['n'] }),
+        500,
+        (id) => internalBody(id),
+      );
       expect(res.text).not.toContain('secret');
 
       jest.spyOn(service, 'update').mockRejectedValueOnce('secret string');
-      const res2 = await expectRejected(() => update(seed.id, VALID_BODY), 500, (id) => internalBody(id));
+      const res2 = await expectRejected(
+        () => update(seed.id, VALID_BODY),
+        500,
+        (id) => internalBody(id),
+      );
       expect(res2.text).not.toContain('secret');
 
       jest.spyOn(service, 'remove').mockRejectedValueOnce({ code: 'XX000', detail: 'secret' });
-      const res3 = await expectRejected(() => t.http().delete(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()), 500, (id) => internalBody(id));
+      const res3 = await expectRejected(
+        () => t.http().delete(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()),
+        500,
+        (id) => internalBody(id),
+      );
       expect(res3.text).not.toContain('secret');
     });
 
@@ -555,7 +801,11 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       jest.spyOn(t.app.get(PasswordSyncGroupsService), 'get').mockImplementationOnce(() => {
         throw new Error('secret sync failure');
       });
-      const res = await expectRejected(() => t.http().get(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()), 500, (id) => internalBody(id));
+      const res = await expectRejected(
+        () => t.http().get(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()),
+        500,
+        (id) => internalBody(id),
+      );
       expect(res.text).not.toContain('secret');
     });
   });
@@ -573,19 +823,52 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       await record('200 head', t.http().head('/password-sync-groups').set('Authorization', t.bearer()));
       await record('204 delete', t.http().delete(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()));
       await record('400', list('?limit=x'));
-      await record('400 syntax', t.http().post('/password-sync-groups').set('Authorization', t.bearer()).set('Content-Type', 'application/json').send('{'));
+      await record(
+        '400 syntax',
+        t
+          .http()
+          .post('/password-sync-groups')
+          .set('Authorization', t.bearer())
+          .set('Content-Type', 'application/json')
+          .send('{'),
+      );
       await record('401', t.http().get('/password-sync-groups'));
       await record('401 bad token', t.http().get('/password-sync-groups').set('Authorization', 'Bearer nope'));
-      await record('403', t.http().get('/password-sync-groups').set('Authorization', t.bearer({ authorities: ['HELPDESK'] })));
+      await record(
+        '403',
+        t
+          .http()
+          .get('/password-sync-groups')
+          .set('Authorization', t.bearer({ authorities: ['HELPDESK'] })),
+      );
       await record('404', t.http().get(`/password-sync-groups/${MISSING_ID}`).set('Authorization', t.bearer()));
       await record('404 route', t.http().get('/nope'));
       await record('405', t.http().patch('/password-sync-groups'));
-      await record('413', t.http().post('/password-sync-groups').set('Authorization', t.bearer()).set('Content-Type', 'application/json').send('x'.repeat(1024 * 1024 + 1)));
-      await record('415', t.http().post('/password-sync-groups').set('Authorization', t.bearer()).set('Content-Type', 'text/plain').send('x'));
+      await record(
+        '413',
+        t
+          .http()
+          .post('/password-sync-groups')
+          .set('Authorization', t.bearer())
+          .set('Content-Type', 'application/json')
+          .send('x'.repeat(1024 * 1024 + 1)),
+      );
+      await record(
+        '415',
+        t
+          .http()
+          .post('/password-sync-groups')
+          .set('Authorization', t.bearer())
+          .set('Content-Type', 'text/plain')
+          .send('x'),
+      );
       jest.spyOn(service, 'list').mockRejectedValueOnce(new Error('boom'));
       await record('500', list(''));
       await record('docs', t.http().get('/docs-json'));
-      await record('client-sent id ignored', list('').set('X-Tracking-Id', 'a'.repeat(32)).set('X-Request-Id', 'b'.repeat(32)));
+      await record(
+        'client-sent id ignored',
+        list('').set('X-Tracking-Id', 'a'.repeat(32)).set('X-Request-Id', 'b'.repeat(32)),
+      );
 
       expect(responses.map(([label, res]) => `${label} ${res.status}`)).toEqual([
         '200 list 200',
@@ -670,13 +953,17 @@ describe.each(DATABASES)('validation and errors: rate limit (%s)', (kind) => {
     await limited?.close();
   });
 
-  it('429 carries X-Tracking-Id (fresh per request) and SailPoint\'s body, and writes nothing', async () => {
+  it("429 carries X-Tracking-Id (fresh per request) and SailPoint's body, and writes nothing", async () => {
     const bearer = limited.bearer();
     const ok1 = await limited.http().get('/password-sync-groups').set('Authorization', bearer);
     const ok2 = await limited.http().post('/password-sync-groups').set('Authorization', bearer).send(VALID_BODY);
     expect([ok1.status, ok2.status]).toEqual([200, 200]);
     const before = await snapshot(limited.dataSource);
-    const r1 = await limited.http().post('/password-sync-groups').set('Authorization', bearer).send({ ...VALID_BODY, name: 'x', sourceIds: ['y'] });
+    const r1 = await limited
+      .http()
+      .post('/password-sync-groups')
+      .set('Authorization', bearer)
+      .send({ ...VALID_BODY, name: 'x', sourceIds: ['y'] });
     const r2 = await limited.http().get('/password-sync-groups').set('Authorization', bearer);
     for (const res of [r1, r2]) {
       expect(res.status).toBe(429);

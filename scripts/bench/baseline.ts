@@ -71,7 +71,12 @@ const envelope = (detailCode: string, text: string, trackingId: string, causes: 
 const badRequest = (trackingId: string, causes: string[]) =>
   new HttpError(
     400,
-    envelope('400.1 Bad Request Content', 'The request was syntactically correct but its content is semantically invalid.', trackingId, causes),
+    envelope(
+      '400.1 Bad Request Content',
+      'The request was syntactically correct but its content is semantically invalid.',
+      trackingId,
+      causes,
+    ),
   );
 const notFound = (trackingId: string, id: string) =>
   new HttpError(
@@ -127,7 +132,9 @@ function sqliteStore(file: string): Store {
   const byId = db.prepare(`SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = ? AND g.id = ?`);
   const page = db.prepare(`SELECT ${GROUP_COLUMNS} ${PAGE_FROM}`);
   const count = db.prepare('SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = ?').pluck();
-  const nameHolder = db.prepare('SELECT id FROM password_sync_group WHERE tenant_id = ? AND name_key = ? AND id <> ? LIMIT 1').pluck();
+  const nameHolder = db
+    .prepare('SELECT id FROM password_sync_group WHERE tenant_id = ? AND name_key = ? AND id <> ? LIMIT 1')
+    .pluck();
   const insertGroup = db.prepare(
     'INSERT INTO password_sync_group (id, tenant_id, name, name_key, password_policy_id, created, modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)',
   );
@@ -150,7 +157,11 @@ function sqliteStore(file: string): Store {
   const withSources = (tenant: string, groups: GroupRow[]): View[] => {
     if (groups.length === 0) return [];
     const byGroup = new Map<string, string[]>(groups.map((g) => [g.id, []]));
-    for (const row of sourcesOf(tenant, groups.map((g) => g.id))) byGroup.get(row.groupId)!.push(row.sourceId);
+    for (const row of sourcesOf(
+      tenant,
+      groups.map((g) => g.id),
+    ))
+      byGroup.get(row.groupId)!.push(row.sourceId);
     return groups.map((g) => toView(g, byGroup.get(g.id)!));
   };
   const conflicts = (tenant: string, sourceIds: string[], exceptId: string) =>
@@ -163,16 +174,26 @@ function sqliteStore(file: string): Store {
     ).run(sourceIds.flatMap((s, i) => [tenant, s, groupId, i]));
   const problem = (tenant: string, input: Input, exceptId: string): string | undefined => {
     const holder = nameHolder.get(tenant, nameKeyOf(input.name), exceptId) as string | undefined;
-    if (holder) return `A password sync group named '${input.name}' already exists (${holder}); names are unique ignoring case.`;
+    if (holder)
+      return `A password sync group named '${input.name}' already exists (${holder}); names are unique ignoring case.`;
     const taken = conflicts(tenant, input.sourceIds, exceptId);
-    if (taken.length > 0) return taken.map((c) => `Source '${c.sourceId}' already belongs to password sync group '${c.groupName}' (${c.groupId}).`).join(' ');
+    if (taken.length > 0)
+      return taken
+        .map((c) => `Source '${c.sourceId}' already belongs to password sync group '${c.groupName}' (${c.groupId}).`)
+        .join(' ');
     return undefined;
   };
   const create = db.transaction((tenant: string, input: Input): View | string => {
     const p = problem(tenant, input, '');
     if (p) return p;
     const now = new Date().toISOString();
-    const g: GroupRow = { id: randomUUID(), name: input.name, passwordPolicyId: input.passwordPolicyId, created: now, modified: now };
+    const g: GroupRow = {
+      id: randomUUID(),
+      name: input.name,
+      passwordPolicyId: input.passwordPolicyId,
+      created: now,
+      modified: now,
+    };
     insertGroup.run(g.id, tenant, g.name, nameKeyOf(g.name), g.passwordPolicyId, now, now);
     insertSources(tenant, g.id, input.sourceIds);
     return toView(g, input.sourceIds);
@@ -231,7 +252,9 @@ function postgresStore(url: string): Store {
       [tenant, input.sourceIds, exceptId],
     );
     if (taken.rows.length > 0) {
-      return taken.rows.map((c) => `Source '${c.sourceId}' already belongs to password sync group '${c.groupName}' (${c.groupId}).`).join(' ');
+      return taken.rows
+        .map((c) => `Source '${c.sourceId}' already belongs to password sync group '${c.groupName}' (${c.groupId}).`)
+        .join(' ');
     }
     return undefined;
   };
@@ -258,19 +281,27 @@ function postgresStore(url: string): Store {
   };
   return {
     get: async (tenant, id) => {
-      const { rows } = await pool.query<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = $1 AND g.id = $2`, [tenant, id]);
+      const { rows } = await pool.query<GroupRow>(
+        `SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = $1 AND g.id = $2`,
+        [tenant, id],
+      );
       return rows.length ? (await sourcesOf(pool, tenant, rows))[0] : undefined;
     },
     list: async (tenant, limit, offset, withTotal) => {
       const total = withTotal
-        ? Number((await pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = $1', [tenant])).rows[0].n)
+        ? Number(
+            (
+              await pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = $1', [
+                tenant,
+              ])
+            ).rows[0].n,
+          )
         : undefined;
       const groups =
         limit === 0
           ? []
-          : (
-              await pool.query<GroupRow>(numbered(`SELECT ${GROUP_COLUMNS} ${PAGE_FROM}`), [tenant, limit, offset])
-            ).rows;
+          : (await pool.query<GroupRow>(numbered(`SELECT ${GROUP_COLUMNS} ${PAGE_FROM}`), [tenant, limit, offset]))
+              .rows;
       return { items: await sourcesOf(pool, tenant, groups), total };
     },
     create: (tenant, input) =>
@@ -278,7 +309,13 @@ function postgresStore(url: string): Store {
         const p = await problem(q, tenant, input, '');
         if (p) return p;
         const now = new Date().toISOString();
-        const g: GroupRow = { id: randomUUID(), name: input.name, passwordPolicyId: input.passwordPolicyId, created: now, modified: now };
+        const g: GroupRow = {
+          id: randomUUID(),
+          name: input.name,
+          passwordPolicyId: input.passwordPolicyId,
+          created: now,
+          modified: now,
+        };
         await q.query(
           'INSERT INTO password_sync_group (id, tenant_id, name, name_key, password_policy_id, created, modified, version) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)',
           [g.id, tenant, g.name, nameKeyOf(g.name), g.passwordPolicyId, now, now],
@@ -288,10 +325,10 @@ function postgresStore(url: string): Store {
       }),
     update: (tenant, id, input) =>
       transaction(async (q) => {
-        const { rows } = await q.query<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = $1 AND g.id = $2`, [
-          tenant,
-          id,
-        ]);
+        const { rows } = await q.query<GroupRow>(
+          `SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = $1 AND g.id = $2`,
+          [tenant, id],
+        );
         const g = rows[0];
         if (!g) return undefined;
         const p = await problem(q, tenant, input, id);
@@ -344,11 +381,17 @@ function authenticate(req: IncomingMessage): Caller {
 
 function authorize(caller: Caller, scopes: string[], userToken: boolean, trackingId: string): void {
   const missing: string[] = [];
-  if (!caller.authorities.includes('ORG_ADMIN')) missing.push('The token lacks the required user level (authority) ORG_ADMIN.');
-  if (!scopes.some((s) => caller.scopes.includes(s))) missing.push(`The token lacks a required scope: one of ${scopes.join(', ')}.`);
-  if (userToken && !caller.identityId) missing.push('This operation requires a user token (one with identity_id); application tokens cannot use it.');
+  if (!caller.authorities.includes('ORG_ADMIN'))
+    missing.push('The token lacks the required user level (authority) ORG_ADMIN.');
+  if (!scopes.some((s) => caller.scopes.includes(s)))
+    missing.push(`The token lacks a required scope: one of ${scopes.join(', ')}.`);
+  if (userToken && !caller.identityId)
+    missing.push('This operation requires a user token (one with identity_id); application tokens cannot use it.');
   if (missing.length > 0) {
-    throw new HttpError(403, envelope('403 Forbidden', 'The server understood the request but refuses to authorize it.', trackingId, missing));
+    throw new HttpError(
+      403,
+      envelope('403 Forbidden', 'The server understood the request but refuses to authorize it.', trackingId, missing),
+    );
   }
 }
 
@@ -392,17 +435,29 @@ function parseInput(text: string, trackingId: string): Input & { id?: unknown } 
   try {
     body = JSON.parse(text);
   } catch {
-    throw new HttpError(400, envelope('400.0 Bad Request Syntax', 'The request body could not be parsed.', trackingId, ['Invalid JSON']));
+    throw new HttpError(
+      400,
+      envelope('400.0 Bad Request Syntax', 'The request body could not be parsed.', trackingId, ['Invalid JSON']),
+    );
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badRequest(trackingId, ['The request body must be a JSON object.']);
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badRequest(trackingId, ['The request body must be a JSON object.']);
   const b = body as Record<string, unknown>;
   const causes: string[] = [];
-  for (const k of Object.keys(b)) if (!BODY_KEYS.has(k)) causes.push(`Unknown property '${k}': it is not part of the request schema.`);
+  for (const k of Object.keys(b))
+    if (!BODY_KEYS.has(k)) causes.push(`Unknown property '${k}': it is not part of the request schema.`);
   const name = typeof b.name === 'string' ? b.name.trim() : b.name;
-  if (typeof name !== 'string' || name.length === 0 || name.length > 255 || name.includes('\u0000')) causes.push('name is invalid.');
+  if (typeof name !== 'string' || name.length === 0 || name.length > 255 || name.includes('\u0000'))
+    causes.push('name is invalid.');
   if (!validId(b.passwordPolicyId)) causes.push('passwordPolicyId is invalid.');
   const ids = b.sourceIds;
-  if (!Array.isArray(ids) || ids.length < 1 || ids.length > 250 || !ids.every(validId) || new Set(ids).size !== ids.length) {
+  if (
+    !Array.isArray(ids) ||
+    ids.length < 1 ||
+    ids.length > 250 ||
+    !ids.every(validId) ||
+    new Set(ids).size !== ids.length
+  ) {
     causes.push('sourceIds is invalid.');
   }
   if (causes.length > 0) throw badRequest(trackingId, causes);
@@ -414,11 +469,13 @@ function parseQuery(search: string, trackingId: string): { limit: number; offset
   const int = (name: string, fallback: number, max: number) => {
     const v = q.get(name);
     if (v === null) return fallback;
-    if (!/^\d{1,15}$/.test(v) || Number(v) > max) throw badRequest(trackingId, [`${name} is invalid (got ${JSON.stringify(v)}).`]);
+    if (!/^\d{1,15}$/.test(v) || Number(v) > max)
+      throw badRequest(trackingId, [`${name} is invalid (got ${JSON.stringify(v)}).`]);
     return Number(v);
   };
   const count = q.get('count');
-  if (count !== null && count !== 'true' && count !== 'false') throw badRequest(trackingId, [`count must be true or false (got ${JSON.stringify(count)}).`]);
+  if (count !== null && count !== 'true' && count !== 'false')
+    throw badRequest(trackingId, [`count must be true or false (got ${JSON.stringify(count)}).`]);
   return { limit: int('limit', 250, 250), offset: int('offset', 0, 2_147_483_647), count: count === 'true' };
 }
 
@@ -431,12 +488,21 @@ async function handle(store: Store, req: IncomingMessage, res: ServerResponse, t
   const path = q === -1 ? url : url.slice(0, q);
   const segments = path.split('/').filter(Boolean);
   if (segments[0] !== 'password-sync-groups' || segments.length > 2) {
-    throw new HttpError(404, envelope('404 Not found', 'The server did not find a current representation for the target resource.', trackingId, []));
+    throw new HttpError(
+      404,
+      envelope(
+        '404 Not found',
+        'The server did not find a current representation for the target resource.',
+        trackingId,
+        [],
+      ),
+    );
   }
   const caller = authenticate(req);
   rateLimit(`${version}|client|${caller.tenantId}|${caller.clientId}`, res);
   const id = segments[1];
-  if (id !== undefined && !UUID.test(id)) throw badRequest(trackingId, [`Path parameter 'id' must be a UUID (got "${id}").`]);
+  if (id !== undefined && !UUID.test(id))
+    throw badRequest(trackingId, [`Path parameter 'id' must be a UUID (got "${id}").`]);
   const lowerId = id?.toLowerCase();
   const method = req.method;
   if (id === undefined && method === 'GET') {
@@ -470,7 +536,15 @@ async function handle(store: Store, req: IncomingMessage, res: ServerResponse, t
     if (typeof updated === 'string') throw badRequest(trackingId, [updated]);
     return updated;
   }
-  throw new HttpError(405, envelope('405 Method Not Allowed', 'The method received in the request-line is not supported by the target resource.', trackingId, []));
+  throw new HttpError(
+    405,
+    envelope(
+      '405 Method Not Allowed',
+      'The method received in the request-line is not supported by the target resource.',
+      trackingId,
+      [],
+    ),
+  );
 }
 
 const host = hostname();
@@ -492,7 +566,9 @@ function logLine(trackingId: string, req: IncomingMessage, status: number, start
 
 function main(): void {
   const databaseUrl = env.DATABASE_URL ?? '';
-  const store = databaseUrl.startsWith('sqlite:') ? sqliteStore(databaseUrl.slice('sqlite:'.length)) : postgresStore(databaseUrl);
+  const store = databaseUrl.startsWith('sqlite:')
+    ? sqliteStore(databaseUrl.slice('sqlite:'.length))
+    : postgresStore(databaseUrl);
   const server = createServer((req, res) => {
     const started = performance.now();
     const trackingId = randomUUID().replace(/-/g, '');

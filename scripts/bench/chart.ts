@@ -29,7 +29,9 @@ export function throughputChart(report: BenchReport): string {
   const rowH = 44;
   const parts: string[] = [];
   let y = 30;
-  parts.push(`<text x="20" y="${y}" font-size="16" font-weight="600" ${FONT}>Requests per second, service vs bare baseline (${report.meta.connections} connections)</text>`);
+  parts.push(
+    `<text x="20" y="${y}" font-size="16" font-weight="600" ${FONT}>Requests per second, service vs bare baseline (${report.meta.connections} connections)</text>`,
+  );
   y += 22;
   parts.push(legend(20, y));
   y += 14;
@@ -38,8 +40,12 @@ export function throughputChart(report: BenchReport): string {
     const cases = report.cases.filter((c) => c.db === db);
     const max = Math.max(1, ...cases.flatMap((c) => [c.service.rps, c.baseline.rps]));
     y += 26;
-    parts.push(`<text x="20" y="${y}" font-size="14" font-weight="600" ${FONT}>${esc(db === 'sqlite' ? 'SQLite' : 'PostgreSQL')}</text>`);
-    parts.push(`<text x="${labelW + barMax + 75}" y="${y}" font-size="11" fill="#555" ${FONT}>req/s service ÷ baseline · p99 ms · CPU µs per request</text>`);
+    parts.push(
+      `<text x="20" y="${y}" font-size="14" font-weight="600" ${FONT}>${esc(db === 'sqlite' ? 'SQLite' : 'PostgreSQL')}</text>`,
+    );
+    parts.push(
+      `<text x="${labelW + barMax + 75}" y="${y}" font-size="11" fill="#555" ${FONT}>req/s service ÷ baseline · p99 ms · CPU µs per request</text>`,
+    );
     y += 8;
     for (const c of cases) {
       const sw = Math.max(1, (c.service.rps / max) * barMax);
@@ -74,20 +80,28 @@ export function scaleChart(report: BenchReport): string {
   const barMax = 480;
   const parts: string[] = [];
   let y = 30;
-  parts.push(`<text x="20" y="${y}" font-size="16" font-weight="600" ${FONT}>Latency as the tenant grows (service; p50 bar, p99 tick; ms)</text>`);
+  parts.push(
+    `<text x="20" y="${y}" font-size="16" font-weight="600" ${FONT}>Latency as the tenant grows (service; p50 bar, p99 tick; ms)</text>`,
+  );
   const dbs = [...new Set(report.scale.map((c) => c.db))];
   for (const db of dbs) {
     const cases = report.scale.filter((c) => c.db === db);
     const max = Math.max(1, ...cases.map((c) => c.service.p99));
     y += 30;
-    parts.push(`<text x="20" y="${y}" font-size="14" font-weight="600" ${FONT}>${esc(db === 'sqlite' ? 'SQLite' : 'PostgreSQL')}</text>`);
+    parts.push(
+      `<text x="20" y="${y}" font-size="14" font-weight="600" ${FONT}>${esc(db === 'sqlite' ? 'SQLite' : 'PostgreSQL')}</text>`,
+    );
     y += 6;
     for (const c of cases) {
       const w50 = Math.max(1, (c.service.p50 / max) * barMax);
       const x99 = labelW + (c.service.p99 / max) * barMax;
-      parts.push(`<text x="20" y="${y + 15}" font-size="12" ${FONT}>${esc(`${c.label} @ ${c.rows?.toLocaleString('en-US')} rows`)}</text>`);
+      parts.push(
+        `<text x="20" y="${y + 15}" font-size="12" ${FONT}>${esc(`${c.label} @ ${c.rows?.toLocaleString('en-US')} rows`)}</text>`,
+      );
       parts.push(`<rect x="${labelW}" y="${y + 4}" width="${w50.toFixed(1)}" height="14" fill="${SERVICE}"/>`);
-      parts.push(`<line x1="${x99.toFixed(1)}" y1="${y + 1}" x2="${x99.toFixed(1)}" y2="${y + 21}" stroke="#b3261e" stroke-width="2"/>`);
+      parts.push(
+        `<line x1="${x99.toFixed(1)}" y1="${y + 1}" x2="${x99.toFixed(1)}" y2="${y + 21}" stroke="#b3261e" stroke-width="2"/>`,
+      );
       parts.push(
         `<text x="${labelW + barMax + 20}" y="${y + 15}" font-size="11" ${FONT}>${c.service.p50.toFixed(1)} / ${c.service.p99.toFixed(1)} · ${fmt(c.service.rps)} req/s</text>`,
       );

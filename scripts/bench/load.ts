@@ -100,7 +100,8 @@ export function runLoad(spec: RequestSpec, options: LoadOptions, into: Samples):
               return { ...req, method: next.method, path: next.path, headers, body: next.body ?? Buffer.alloc(0) };
             },
             onResponse: (status, body) => {
-              if ((status < 200 || status > 299) && into.failures.length < 5) into.failures.push(`${status} ${String(body).slice(0, 300)}`);
+              if ((status < 200 || status > 299) && into.failures.length < 5)
+                into.failures.push(`${status} ${String(body).slice(0, 300)}`);
             },
           },
         ],
@@ -109,7 +110,7 @@ export function runLoad(spec: RequestSpec, options: LoadOptions, into: Samples):
         clearInterval(sampler);
         if (options.pid) into.cpuMs += cpuMs(options.pid) - cpuStart;
         into.seconds += (performance.now() - started) / 1000;
-        if (err) reject(err);
+        if (err) reject(err instanceof Error ? err : new Error(String(err)));
         else resolve();
       },
     );

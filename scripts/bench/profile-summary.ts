@@ -38,12 +38,19 @@ export function packageOf(frame: CallFrame): string {
   }
   if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
   const src = url.indexOf('/dist/');
-  if (src !== -1) return url.slice(src + 6).split('/').slice(0, 2).join('/');
+  if (src !== -1)
+    return url
+      .slice(src + 6)
+      .split('/')
+      .slice(0, 2)
+      .join('/');
   return url;
 }
 
 function whereOf(frame: CallFrame): string {
-  return frame.url ? `${frame.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, '')}:${frame.lineNumber + 1}` : '';
+  return frame.url
+    ? `${frame.url.replace(/^.*node_modules\//, '').replace(/^.*\/dist\//, '')}:${frame.lineNumber + 1}`
+    : '';
 }
 
 export interface ProfileSummary {
@@ -135,25 +142,35 @@ export function summarize(profile: CpuProfile, topN = 25): ProfileSummary {
 
 export function formatSummary(s: ProfileSummary): string {
   const pct = (x: number) => `${(x * 100).toFixed(1).padStart(5)}%`;
-  const lines = [`busy CPU time: ${s.totalMs.toFixed(0)} ms (idle and "(program)" excluded)`, '', 'top functions by self time:'];
+  const lines = [
+    `busy CPU time: ${s.totalMs.toFixed(0)} ms (idle and "(program)" excluded)`,
+    '',
+    'top functions by self time:',
+  ];
   for (const t of s.top) lines.push(`  ${pct(t.share)}  ${t.ms.toFixed(0).padStart(6)} ms  ${t.name}  ${t.where}`);
   lines.push('', 'packages by self time:');
   for (const p of s.packagesSelf) lines.push(`  ${pct(p.share)}  ${p.ms.toFixed(0).padStart(6)} ms  ${p.name}`);
   lines.push('', 'packages by inclusive time (their code and everything it called):');
   for (const p of s.packagesInclusive) lines.push(`  ${pct(p.share)}  ${p.ms.toFixed(0).padStart(6)} ms  ${p.name}`);
   lines.push('', 'functions by inclusive time (JavaScript only):');
-  for (const t of s.inclusive) lines.push(`  ${pct(t.share)}  ${t.ms.toFixed(0).padStart(6)} ms  ${t.name}  ${t.where}`);
+  for (const t of s.inclusive)
+    lines.push(`  ${pct(t.share)}  ${t.ms.toFixed(0).padStart(6)} ms  ${t.name}  ${t.where}`);
   return lines.join('\n') + '\n';
 }
 
 if (require.main === module) {
-  const { values, positionals } = parseArgs({ options: { top: { type: 'string', default: '25' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    options: { top: { type: 'string', default: '25' } },
+    allowPositionals: true,
+  });
   if (positionals.length === 0) {
     process.stderr.write('usage: npm run bench:profile-summary -- <file.cpuprofile> [--top 25]\n');
     process.exit(2);
   }
   for (const file of positionals) {
     process.stdout.write(`== ${file}\n`);
-    process.stdout.write(formatSummary(summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(values.top))));
+    process.stdout.write(
+      formatSummary(summarize(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, Number(values.top))),
+    );
   }
 }

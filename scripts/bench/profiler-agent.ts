@@ -23,11 +23,17 @@ process.on('message', (message: Command) => {
     post('Profiler.enable')
       .then(() => post('Profiler.setSamplingInterval', { interval: message.intervalUs ?? 500 }))
       .then(() => post('Profiler.start'))
-      .then(() => reply({}), (err: Error) => reply({ error: err.message }));
+      .then(
+        () => reply({}),
+        (err: Error) => reply({ error: err.message }),
+      );
   } else if (message.cmd === 'profile-stop') {
     post('Profiler.stop')
       .then((result) => writeFileSync(message.file, JSON.stringify((result as { profile: unknown }).profile)))
-      .then(() => reply({ file: message.file }), (err: Error) => reply({ error: err.message }));
+      .then(
+        () => reply({ file: message.file }),
+        (err: Error) => reply({ error: err.message }),
+      );
   }
 });
 // The IPC channel must not keep an otherwise finished process alive.

@@ -57,7 +57,15 @@ export interface BenchReport {
   seeding: { db: DbKind; rows: number; seconds: number }[];
   cases: CaseResult[];
   scale: CaseResult[];
-  soak: { db: DbKind; seconds: number; rps: number; errors: number; rssStartMb: number; rssEndMb: number; rssPeakMb: number }[];
+  soak: {
+    db: DbKind;
+    seconds: number;
+    rps: number;
+    errors: number;
+    rssStartMb: number;
+    rssEndMb: number;
+    rssPeakMb: number;
+  }[];
   targets: TargetCheck[];
 }
 
@@ -108,5 +116,7 @@ export function caseTable(cases: CaseResult[]): string {
 }
 
 export function targetTable(targets: TargetCheck[]): string {
-  return targets.map((t) => `  ${t.met ? 'met   ' : 'MISSED'}  ${pad(t.name, 58)} ${pad(t.target, 16)} ${t.measured}`).join('\n');
+  return targets
+    .map((t) => `  ${t.met ? 'met   ' : 'MISSED'}  ${pad(t.name, 58)} ${pad(t.target, 16)} ${t.measured}`)
+    .join('\n');
 }

@@ -75,7 +75,9 @@ function num(flag: string | undefined, envName: string, fallback: number, min: n
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min || n > max) {
-    process.stderr.write(`${envName} / --${envName.slice(6).toLowerCase().replace(/_/g, '-')} must be a number from ${min} to ${max} (got ${raw})\n`);
+    process.stderr.write(
+      `${envName} / --${envName.slice(6).toLowerCase().replace(/_/g, '-')} must be a number from ${min} to ${max} (got ${raw})\n`,
+    );
     process.exit(2);
   }
   return n;
@@ -102,7 +104,9 @@ const PAGE = 250;
 const postgresUrl =
   process.env.BENCH_DATABASE_URL ||
   (process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : undefined);
-const wantedDbs = (flags.db ?? (postgresUrl ? 'sqlite,postgres' : 'sqlite')).split(',').map((s) => s.trim()) as DbKind[];
+const wantedDbs = (flags.db ?? (postgresUrl ? 'sqlite,postgres' : 'sqlite'))
+  .split(',')
+  .map((s) => s.trim()) as DbKind[];
 if (wantedDbs.includes('postgres') && !postgresUrl) {
   process.stderr.write('--db postgres needs BENCH_DATABASE_URL (or DATABASE_URL) pointing at a PostgreSQL database.\n');
   process.exit(2);
@@ -147,7 +151,13 @@ async function waitReady(url: string, proc: ChildProcess, stderr: () => string):
   throw new Error(`server at ${url} not ready after 60 s:\n${stderr()}`);
 }
 
-async function startServer(name: Server['name'], target: DbTarget, secret: string, dataDir: string, profile: boolean): Promise<Server> {
+async function startServer(
+  name: Server['name'],
+  target: DbTarget,
+  secret: string,
+  dataDir: string,
+  profile: boolean,
+): Promise<Server> {
   const port = await freePort();
   const env = {
     PATH: process.env.PATH,
@@ -199,7 +209,7 @@ function ipc(proc: ChildProcess, message: object, reply: string): Promise<Record
     const onMessage = (m: Record<string, unknown>) => {
       if (m.cmd !== reply) return;
       proc.off('message', onMessage);
-      if (m.error) reject(new Error(String(m.error)));
+      if (m.error) reject(new Error(typeof m.error === 'string' ? m.error : JSON.stringify(m.error)));
       else resolveReply(m);
     };
     proc.on('message', onMessage);
@@ -226,7 +236,11 @@ interface Data {
 
 function mainCases(data: Data): CaseSpec[] {
   const body = (tag: string, k: number) =>
-    JSON.stringify({ name: `Bench ${tag} ${k}`, passwordPolicyId: POLICY_ID, sourceIds: [`${tag}-${k}-a`, `${tag}-${k}-b`] });
+    JSON.stringify({
+      name: `Bench ${tag} ${k}`,
+      passwordPolicyId: POLICY_ID,
+      sourceIds: [`${tag}-${k}-a`, `${tag}-${k}-b`],
+    });
   return [
     {
       id: 'get',
@@ -270,7 +284,11 @@ function mainCases(data: Data): CaseSpec[] {
       target: 0.4,
       spec: (tag) => {
         let k = 0;
-        return () => ({ method: 'PUT', path: `${API}/${data.writeIds[k % data.writeIds.length]}`, body: body(tag, k++) });
+        return () => ({
+          method: 'PUT',
+          path: `${API}/${data.writeIds[k % data.writeIds.length]}`,
+          body: body(tag, k++),
+        });
       },
     },
   ];
@@ -326,8 +344,13 @@ async function measure(
   const load = async (server: Server, secs: number, into: Samples) => {
     const spec = c.spec(newTag(server.name));
     let h = 0;
-    const withClients: RequestSpec = headers.length === 1 ? spec : () => ({ ...spec(), headers: headers[h++ % headers.length] });
-    await runLoad(withClients, { url: server.url, connections, seconds: secs, headers: headers[0], pid: server.proc.pid }, into);
+    const withClients: RequestSpec =
+      headers.length === 1 ? spec : () => ({ ...spec(), headers: headers[h++ % headers.length] });
+    await runLoad(
+      withClients,
+      { url: server.url, connections, seconds: secs, headers: headers[0], pid: server.proc.pid },
+      into,
+    );
     // Let the server finish what it had accepted before the other one is loaded: the two must
     // never run at once (on SQLite they would also contend for the database's write lock).
     await sleep(500);
@@ -349,7 +372,9 @@ async function measure(
         const file = join(opts.profileDir, `${db}-${c.id}${rows ? `-${rows}` : ''}-c${connections}.cpuprofile`);
         await ipc(servers.service.proc, { cmd: 'profile-stop', file }, 'profile-stop-done');
         const { readFileSync } = await import('node:fs');
-        const summary = formatSummary(summarize(JSON.parse(readFileSync(file, 'utf8')), 20));
+        const summary = formatSummary(
+          summarize(JSON.parse(readFileSync(file, 'utf8')) as Parameters<typeof summarize>[0], 20),
+        );
         writeFileSync(file.replace(/\.cpuprofile$/, '.txt'), summary);
         log(`    profile: ${file}\n${summary.replace(/^/gm, '    ')}`);
       }
@@ -408,7 +433,9 @@ async function main(): Promise<void> {
     soak: [],
     targets: [],
   };
-  log(`Password Sync Groups benchmark · ${report.meta.cpus} · node ${process.version} · load average ${report.meta.loadavg.join(' ')}`);
+  log(
+    `Password Sync Groups benchmark · ${report.meta.cpus} · node ${process.version} · load average ${report.meta.loadavg.join(' ')}`,
+  );
   log(
     `Load: ${opts.connections} connections, ${opts.duration} s per case per server in ${opts.rounds} alternating rounds, ${opts.warmup} s warm-up each; ` +
       `scale cases ${opts.scaleSeconds} s at 1 and ${opts.connections} connections.`,
@@ -431,7 +458,11 @@ async function main(): Promise<void> {
       mkdirSync(dataDir, { recursive: true });
       const target: DbTarget =
         db === 'sqlite'
-          ? { kind: 'sqlite', location: join(dataDir, 'bench.sqlite'), databaseUrl: `sqlite:${join(dataDir, 'bench.sqlite')}` }
+          ? {
+              kind: 'sqlite',
+              location: join(dataDir, 'bench.sqlite'),
+              databaseUrl: `sqlite:${join(dataDir, 'bench.sqlite')}`,
+            }
           : { kind: 'postgres', location: postgresUrl!, databaseUrl: postgresUrl! };
       log(`\n== ${db}${db === 'postgres' ? ` (${postgresUrl!.replace(/\/\/[^@/]*@/, '//…@')})` : ''}`);
       const service = await startServer('service', target, secret, dataDir, flags.profile);
@@ -458,11 +489,16 @@ async function main(): Promise<void> {
             ids.push(...(await seedGroups(target, SCALE_TENANT, rows - ids.length, ids.length)));
             const seconds = (performance.now() - started) / 1000;
             report.seeding.push({ db, rows: rows - 1000, seconds });
-            log(`  seeded ${rows - 1000} more groups (2 sources each) in ${seconds.toFixed(2)} s; tenant has ${await countGroups(target, SCALE_TENANT)}`);
+            log(
+              `  seeded ${rows - 1000} more groups (2 sources each) in ${seconds.toFixed(2)} s; tenant has ${await countGroups(target, SCALE_TENANT)}`,
+            );
           }
           for (const connections of [1, opts.connections]) {
             for (const c of scaleCases(ids, rows)) {
-              report.scale.push({ ...(await measure(c, db, servers, secret, opts.scaleSeconds, connections, rows)), label: `${c.label} (${connections} conn.)` });
+              report.scale.push({
+                ...(await measure(c, db, servers, secret, opts.scaleSeconds, connections, rows)),
+                label: `${c.label} (${connections} conn.)`,
+              });
             }
           }
         }
@@ -481,7 +517,9 @@ async function main(): Promise<void> {
         }
         const sorted = [...readyMs].sort((a, b) => a - b);
         report.startup.push({ db, firstStartMs, readyMs, medianMs: sorted[2] });
-        log(`  startup to ready (existing database): ${readyMs.map((x) => x.toFixed(0)).join(', ')} ms; median ${sorted[2].toFixed(0)} ms`);
+        log(
+          `  startup to ready (existing database): ${readyMs.map((x) => x.toFixed(0)).join(', ')} ms; median ${sorted[2].toFixed(0)} ms`,
+        );
       } else {
         report.startup.push({ db, firstStartMs, readyMs: [firstStartMs], medianMs: firstStartMs });
         await deleteBenchTenants(target);
@@ -496,7 +534,11 @@ async function main(): Promise<void> {
   log('\nPer case (latency in ms; RSS = peak resident set of the service during the case):');
   log(caseTable(report.cases));
   if (report.scale.length) {
-    log('\nScale (tenant of 1,000 then ' + opts.scaleRows.toLocaleString('en-US') + ' groups; last page = offset rows-250):');
+    log(
+      '\nScale (tenant of 1,000 then ' +
+        opts.scaleRows.toLocaleString('en-US') +
+        ' groups; last page = offset rows-250):',
+    );
     log(caseTable(report.scale));
   }
   for (const s of report.soak) {
@@ -533,13 +575,33 @@ async function soak(db: DbKind, service: Server, secret: string, data: Data): Pr
   };
   const samples = new Samples();
   const rssStartMb = rssKb(service.proc.pid!) / 1024;
-  await runLoad(mixed, { url: service.url, connections: opts.connections, seconds: opts.soak, headers: readHeaders, pid: service.proc.pid }, samples);
+  await runLoad(
+    mixed,
+    {
+      url: service.url,
+      connections: opts.connections,
+      seconds: opts.soak,
+      headers: readHeaders,
+      pid: service.proc.pid,
+    },
+    samples,
+  );
   await sleep(1000);
   const rssEndMb = rssKb(service.proc.pid!) / 1024;
   const stats = samples.stats();
   if (samples.failures.length) log(`    ! soak: non-2xx responses, e.g. ${samples.failures.join(' | ')}`);
-  log(`  soak ${opts.soak} s: ${stats.rps.toFixed(0)} req/s, ${stats.errors} errors, RSS ${rssStartMb.toFixed(0)} → peak ${stats.peakRssMb.toFixed(0)} → ${rssEndMb.toFixed(0)} MB`);
-  return { db, seconds: opts.soak, rps: stats.rps, errors: stats.errors, rssStartMb, rssEndMb, rssPeakMb: stats.peakRssMb };
+  log(
+    `  soak ${opts.soak} s: ${stats.rps.toFixed(0)} req/s, ${stats.errors} errors, RSS ${rssStartMb.toFixed(0)} → peak ${stats.peakRssMb.toFixed(0)} → ${rssEndMb.toFixed(0)} MB`,
+  );
+  return {
+    db,
+    seconds: opts.soak,
+    rps: stats.rps,
+    errors: stats.errors,
+    rssStartMb,
+    rssEndMb,
+    rssPeakMb: stats.peakRssMb,
+  };
 }
 
 function checkTargets(report: BenchReport): TargetCheck[] {
@@ -547,10 +609,20 @@ function checkTargets(report: BenchReport): TargetCheck[] {
   const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
   for (const c of report.cases) {
     if (c.target !== undefined) {
-      out.push({ name: `${c.db}: ${c.label} throughput vs baseline`, target: `≥ ${pct(c.target)}`, measured: pct(c.ratio), met: c.ratio >= c.target });
+      out.push({
+        name: `${c.db}: ${c.label} throughput vs baseline`,
+        target: `≥ ${pct(c.target)}`,
+        measured: pct(c.ratio),
+        met: c.ratio >= c.target,
+      });
     }
     if (c.id === 'get' || c.id === 'list50') {
-      out.push({ name: `${c.db}: ${c.label} p99 at ${report.meta.connections} connections`, target: '≤ 25 ms', measured: `${c.service.p99.toFixed(1)} ms`, met: c.service.p99 <= 25 });
+      out.push({
+        name: `${c.db}: ${c.label} p99 at ${report.meta.connections} connections`,
+        target: '≤ 25 ms',
+        measured: `${c.service.p99.toFixed(1)} ms`,
+        met: c.service.p99 <= 25,
+      });
     }
   }
   const dbs = [...new Set(report.scale.map((c) => c.db))];
@@ -580,10 +652,20 @@ function checkTargets(report: BenchReport): TargetCheck[] {
     }
   }
   for (const s of report.startup.filter((x) => x.db === 'sqlite')) {
-    out.push({ name: 'sqlite: startup to ready (median of 5, existing database)', target: '≤ 1500 ms', measured: `${s.medianMs.toFixed(0)} ms (first start with migrations ${s.firstStartMs.toFixed(0)} ms)`, met: s.medianMs <= 1500 });
+    out.push({
+      name: 'sqlite: startup to ready (median of 5, existing database)',
+      target: '≤ 1500 ms',
+      measured: `${s.medianMs.toFixed(0)} ms (first start with migrations ${s.firstStartMs.toFixed(0)} ms)`,
+      met: s.medianMs <= 1500,
+    });
   }
   for (const s of report.soak) {
-    out.push({ name: `${s.db}: service RSS after ${s.seconds} s of load`, target: '≤ 200 MB', measured: `${s.rssEndMb.toFixed(0)} MB (peak ${s.rssPeakMb.toFixed(0)} MB)`, met: s.rssEndMb <= 200 });
+    out.push({
+      name: `${s.db}: service RSS after ${s.seconds} s of load`,
+      target: '≤ 200 MB',
+      measured: `${s.rssEndMb.toFixed(0)} MB (peak ${s.rssPeakMb.toFixed(0)} MB)`,
+      met: s.rssEndMb <= 200,
+    });
   }
   return out;
 }

@@ -67,9 +67,7 @@ function seedSqlite(file: string, tenant: string, rows: GroupRow[]): void {
       for (let i = 0; i < rows.length; i += SQLITE_BATCH) {
         const batch = rows.slice(i, i + SQLITE_BATCH);
         const { groups, sources } = statementsFor(batch.length);
-        groups.run(
-          batch.flatMap((r) => [r.id, tenant, r.name, r.name.toLowerCase(), POLICY_ID, r.created, r.created]),
-        );
+        groups.run(batch.flatMap((r) => [r.id, tenant, r.name, r.name.toLowerCase(), POLICY_ID, r.created, r.created]));
         sources.run(batch.flatMap((r) => [tenant, r.sources[0], r.id, 0, tenant, r.sources[1], r.id, 1]));
       }
     })();
@@ -95,12 +93,7 @@ async function seedPostgres(url: string, tenant: string, rows: GroupRow[]): Prom
         `INSERT INTO password_sync_group_source (tenant_id, source_id, group_id, position)
          SELECT $1, s.source_id, s.group_id, s.position
          FROM unnest($2::varchar[], $3::varchar[], $4::int[]) AS s(source_id, group_id, position)`,
-        [
-          tenant,
-          batch.flatMap((r) => r.sources),
-          batch.flatMap((r) => [r.id, r.id]),
-          batch.flatMap(() => [0, 1]),
-        ],
+        [tenant, batch.flatMap((r) => r.sources), batch.flatMap((r) => [r.id, r.id]), batch.flatMap(() => [0, 1])],
       );
     }
     await client.query('COMMIT');
@@ -147,7 +140,9 @@ export async function countGroups(target: DbTarget, tenant: string): Promise<num
   if (target.kind === 'sqlite') {
     const db = new Database(target.location, { readonly: true });
     try {
-      return (db.prepare('SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = ?').get(tenant) as { n: number }).n;
+      return (
+        db.prepare('SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = ?').get(tenant) as { n: number }
+      ).n;
     } finally {
       db.close();
     }
@@ -155,7 +150,10 @@ export async function countGroups(target: DbTarget, tenant: string): Promise<num
   const client = new Client({ connectionString: target.location });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = $1', [tenant]);
+    const { rows } = await client.query<{ n: string }>(
+      'SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = $1',
+      [tenant],
+    );
     return Number(rows[0].n);
   } finally {
     await client.end();
@@ -187,7 +185,7 @@ async function main(): Promise<void> {
     config.database.type === 'sqlite'
       ? { kind: 'sqlite', location: config.database.database, databaseUrl: `sqlite:${config.database.database}` }
       : { kind: 'postgres', location: config.database.url, databaseUrl: config.database.url };
-  const tenant = values.tenant!;
+  const tenant = values.tenant;
   const existing = await countGroups(target, tenant);
   const started = performance.now();
   await seedGroups(target, tenant, rows, existing);

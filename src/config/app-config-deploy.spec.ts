@@ -25,7 +25,13 @@ describe('loadConfig: token verification', () => {
       issuer: undefined,
       audience: undefined,
       clockToleranceSeconds: 5,
-      claims: { tenant: 'tenant_id', authorities: 'authorities', scope: 'scope', client: 'client_id', user: 'identity_id' },
+      claims: {
+        tenant: 'tenant_id',
+        authorities: 'authorities',
+        scope: 'scope',
+        client: 'client_id',
+        user: 'identity_id',
+      },
       defaultTenant: undefined,
     });
   });
@@ -51,16 +57,25 @@ describe('loadConfig: token verification', () => {
 
   it('validates JWT_PUBLIC_KEY at boot: PEM, public, RSA >= 2048 or EC P-256; "\\n" escapes accepted', () => {
     const pem = rsaPem();
-    expect(loadConfig({ JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n') }).jwt.key).toEqual({ mode: 'public-key', publicKeyPem: pem });
+    expect(loadConfig({ JWT_PUBLIC_KEY: pem.replace(/\n/g, '\\n') }).jwt.key).toEqual({
+      mode: 'public-key',
+      publicKeyPem: pem,
+    });
     expect(problemsOf({ JWT_PUBLIC_KEY: 'hello' })).toEqual([
       'JWT_PUBLIC_KEY must be a PEM public key ("-----BEGIN PUBLIC KEY-----…") or certificate',
     ]);
-    expect(problemsOf({ JWT_PUBLIC_KEY: rsaPem(1024) })).toEqual(['JWT_PUBLIC_KEY is an RSA key shorter than 2048 bits']);
-    const priv = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    expect(problemsOf({ JWT_PUBLIC_KEY: rsaPem(1024) })).toEqual([
+      'JWT_PUBLIC_KEY is an RSA key shorter than 2048 bits',
+    ]);
+    const priv = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ format: 'pem', type: 'pkcs8' })
+      .toString();
     expect(problemsOf({ JWT_PUBLIC_KEY: priv })).toEqual([
       'JWT_PUBLIC_KEY must be a public key; a private key does not belong in the service',
     ]);
-    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+      .publicKey.export({ format: 'pem', type: 'spki' })
+      .toString();
     expect(problemsOf({ JWT_PUBLIC_KEY: p384 })).toEqual([
       'JWT_PUBLIC_KEY is an EC key on secp384r1; only P-256 (ES256) is supported',
     ]);
@@ -111,7 +126,10 @@ describe('loadConfig: operations', () => {
     expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
     expect(config.http.trustProxy).toEqual(['10.0.0.0/8', '192.168.1.1']);
     expect(config.pool.size).toBe(4);
-    expect(loadConfig({ CORS_ORIGINS: '*', TRUST_PROXY: '1' })).toMatchObject({ corsOrigins: true, http: { trustProxy: 1 } });
+    expect(loadConfig({ CORS_ORIGINS: '*', TRUST_PROXY: '1' })).toMatchObject({
+      corsOrigins: true,
+      http: { trustProxy: 1 },
+    });
     expect(problemsOf({ REDIS_URL: 'localhost:6379', CORS_ORIGINS: 'app.example.com', DB_POOL_SIZE: '0' })).toEqual([
       'DB_POOL_SIZE must not be less than 1 (got 0)',
       'REDIS_URL must be a redis:// or rediss:// URL (got "localhost:6379")',

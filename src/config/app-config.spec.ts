@@ -88,9 +88,12 @@ describe('loadConfig', () => {
   });
 
   describe('DATABASE_URL', () => {
-    it.each(['postgres://user:pw@db:5432/psg', 'postgresql://db/psg'])('%s selects PostgreSQL with the URL as given', (url) => {
-      expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ type: 'postgres', url });
-    });
+    it.each(['postgres://user:pw@db:5432/psg', 'postgresql://db/psg'])(
+      '%s selects PostgreSQL with the URL as given',
+      (url) => {
+        expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ type: 'postgres', url });
+      },
+    );
 
     it('sqlite:<file> selects SQLite with the file resolved to an absolute path', () => {
       expect(loadConfig({ DATABASE_URL: 'sqlite:tmp/test.sqlite' }).database).toEqual({
@@ -104,7 +107,10 @@ describe('loadConfig', () => {
     });
 
     it('sqlite::memory: selects an in-memory SQLite database (not a file named ":memory:")', () => {
-      expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database).toEqual({ type: 'sqlite', database: ':memory:' });
+      expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database).toEqual({
+        type: 'sqlite',
+        database: ':memory:',
+      });
     });
 
     it('an explicit DATABASE_URL overrides the DATA_DIR default file', () => {

@@ -188,9 +188,7 @@ class EnvironmentVariables {
 /** The names of every variable the service reads (`.env.example` must list each). */
 export const environmentVariableNames = (): string[] => Object.keys(new EnvironmentVariables());
 
-export type DatabaseConfig =
-  | { type: 'sqlite'; database: string }
-  | { type: 'postgres'; url: string };
+export type DatabaseConfig = { type: 'sqlite'; database: string } | { type: 'postgres'; url: string };
 
 export interface DatabasePoolConfig {
   /** PostgreSQL only: connections per instance. */
@@ -314,7 +312,8 @@ export function loadConfig(
     redis: vars.REDIS_URL ? { url: vars.REDIS_URL, keyPrefix: vars.REDIS_KEY_PREFIX } : undefined,
     logLevel: vars.LOG_LEVEL,
     shutdownTimeoutSeconds: vars.SHUTDOWN_TIMEOUT_SECONDS,
-    corsOrigins: vars.CORS_ORIGINS === undefined ? undefined : vars.CORS_ORIGINS === '*' ? true : list(vars.CORS_ORIGINS),
+    corsOrigins:
+      vars.CORS_ORIGINS === undefined ? undefined : vars.CORS_ORIGINS === '*' ? true : list(vars.CORS_ORIGINS),
     http: {
       requestTimeoutSeconds: vars.HTTP_REQUEST_TIMEOUT_SECONDS,
       keepAliveTimeoutSeconds: vars.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS,
@@ -325,7 +324,10 @@ export function loadConfig(
 
 /** Comma-separated values, trimmed; undefined when there are none. */
 function list(value: string | undefined): string[] | undefined {
-  const items = (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  const items = (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   return items.length > 0 ? items : undefined;
 }
 
@@ -345,7 +347,9 @@ export const PRODUCTION_KEY_REQUIRED =
 function jwtKeyConfig(vars: EnvironmentVariables, tokensVerified: boolean): JwtKeyConfig {
   const set = (['JWT_JWKS_URI', 'JWT_PUBLIC_KEY', 'JWT_SECRET'] as const).filter((name) => vars[name] !== undefined);
   if (set.length > 1) {
-    throw new ConfigError([`${set.join(' and ')} are alternatives: set only one of JWT_JWKS_URI, JWT_PUBLIC_KEY, JWT_SECRET`]);
+    throw new ConfigError([
+      `${set.join(' and ')} are alternatives: set only one of JWT_JWKS_URI, JWT_PUBLIC_KEY, JWT_SECRET`,
+    ]);
   }
   if (vars.JWT_JWKS_URI) {
     return {

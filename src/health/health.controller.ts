@@ -47,7 +47,9 @@ export class HealthController {
   @Get('ready')
   @Public()
   @HealthCheck()
-  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult | (Omit<HealthCheckResult, 'status'> & { status: 'degraded' })> {
+  async ready(
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<HealthCheckResult | (Omit<HealthCheckResult, 'status'> & { status: 'degraded' })> {
     const checks = [() => this.database.pingCheck('database', { timeout: 2000 })];
     if (this.store) checks.push(() => this.redis(this.store!));
     try {

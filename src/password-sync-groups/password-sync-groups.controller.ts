@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireAccess } from '../common/auth/access.decorator';
 import { TenantId } from '../common/auth/principal.decorator';
@@ -34,7 +42,8 @@ const WRITE_RULES =
 
 const ETAG_RESPONSE_HEADER = {
   [ETAG_HEADER]: {
-    description: 'Strong entity tag of the group: its version, quoted (e.g. `"3"`); it changes with every update. Send it back in If-Match to update or delete only that version.',
+    description:
+      'Strong entity tag of the group: its version, quoted (e.g. `"3"`); it changes with every update. Send it back in If-Match to update or delete only that version.',
     schema: { type: 'string' },
   },
 };

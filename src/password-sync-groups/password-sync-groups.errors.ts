@@ -48,7 +48,9 @@ export class GroupChangedError extends PreconditionFailedError {
   constructor(id: string, currentVersion: number) {
     const etag = etagOf(currentVersion);
     super(
-      [`If-Match does not match the current ETag of password sync group '${id}', which is ${etag}; read the group again and retry.`],
+      [
+        `If-Match does not match the current ETag of password sync group '${id}', which is ${etag}; read the group again and retry.`,
+      ],
       { [ETAG_HEADER]: etag },
     );
   }

@@ -130,7 +130,12 @@ export class PasswordSyncGroupsService {
         await m.update(
           PasswordSyncGroup,
           { tenantId, id },
-          { name: group.name, nameKey: group.nameKey, passwordPolicyId: group.passwordPolicyId, modified: group.modified },
+          {
+            name: group.name,
+            nameKey: group.nameKey,
+            passwordPolicyId: group.passwordPolicyId,
+            modified: group.modified,
+          },
         );
         await m.delete(PasswordSyncGroupSource, { tenantId, groupId: id });
         await this.insertSources(m, group, input.sourceIds);
@@ -175,7 +180,10 @@ export class PasswordSyncGroupsService {
       const { affected } = await query.execute();
       if (affected) return;
     }
-    const current = await m.findOne(PasswordSyncGroup, { where: { tenantId, id }, select: { id: true, version: true } });
+    const current = await m.findOne(PasswordSyncGroup, {
+      where: { tenantId, id },
+      select: { id: true, version: true },
+    });
     if (!current) throw new GroupNotFoundError(id);
     throw new GroupChangedError(id, current.version);
   }
@@ -215,7 +223,12 @@ export class PasswordSyncGroupsService {
    * other instead of deadlocking.
    */
   private async insertSources(m: EntityManager, group: PasswordSyncGroup, sourceIds: string[]): Promise<void> {
-    const rows = sourceIds.map((sourceId, position) => ({ tenantId: group.tenantId, sourceId, groupId: group.id, position }));
+    const rows = sourceIds.map((sourceId, position) => ({
+      tenantId: group.tenantId,
+      sourceId,
+      groupId: group.id,
+      position,
+    }));
     rows.sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
     await m.insert(PasswordSyncGroupSource, rows);
   }
@@ -237,7 +250,7 @@ export class PasswordSyncGroupsService {
    */
   private async retryOnConflict<T>(operation: () => Promise<T>): Promise<T> {
     let uniqueRetried = false;
-    for (let transientRetries = 0; ; ) {
+    for (let transientRetries = 0; ;) {
       try {
         return await operation();
       } catch (err) {

@@ -64,7 +64,10 @@ describe('PostgreSQL outage while requests flow', () => {
     const deadline = Date.now() + 90_000;
     for (;;) {
       if (app.exitCode !== null) throw new Error(`the service exited (${app.exitCode}) while starting:\n${output}`);
-      const live = await fetch(`${base}/health/live`).then((r) => r.status, () => 0);
+      const live = await fetch(`${base}/health/live`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (live === 200) break;
       if (Date.now() > deadline) throw new Error(`the service did not start in 90 s:\n${output}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -86,9 +89,19 @@ describe('PostgreSQL outage while requests flow', () => {
     const n = ++seq;
     return { name: `fault group ${n}`, passwordPolicyId: 'pp', sourceIds: [`fault-src-${n}-a`, `fault-src-${n}-b`] };
   };
-  const create = (body: object) => http().post('/password-sync-groups').set('Authorization', bearer).send(body).timeout({ deadline: REQUEST_DEADLINE_MS });
-  const get = (id: string) => http().get(`/password-sync-groups/${id}`).set('Authorization', bearer).timeout({ deadline: REQUEST_DEADLINE_MS });
-  const list = () => http().get('/password-sync-groups?count=true').set('Authorization', bearer).timeout({ deadline: REQUEST_DEADLINE_MS });
+  const create = (body: object) =>
+    http()
+      .post('/password-sync-groups')
+      .set('Authorization', bearer)
+      .send(body)
+      .timeout({ deadline: REQUEST_DEADLINE_MS });
+  const get = (id: string) =>
+    http().get(`/password-sync-groups/${id}`).set('Authorization', bearer).timeout({ deadline: REQUEST_DEADLINE_MS });
+  const list = () =>
+    http()
+      .get('/password-sync-groups?count=true')
+      .set('Authorization', bearer)
+      .timeout({ deadline: REQUEST_DEADLINE_MS });
 
   const processIsUp = () => app.exitCode === null && app.signalCode === null && process.kill(app.pid!, 0);
 
@@ -122,7 +135,10 @@ describe('PostgreSQL outage while requests flow', () => {
       async until(condition: () => boolean, what: string, limitMs = 60_000) {
         const giveUp = Date.now() + limitMs;
         while (!condition()) {
-          if (Date.now() > giveUp) throw new Error(`gave up waiting for ${what}; answers so far: ${JSON.stringify(countByStatus(sent))}\n${output.slice(-3000)}`);
+          if (Date.now() > giveUp)
+            throw new Error(
+              `gave up waiting for ${what}; answers so far: ${JSON.stringify(countByStatus(sent))}\n${output.slice(-3000)}`,
+            );
           await new Promise((r) => setTimeout(r, 50));
         }
       },
@@ -133,7 +149,8 @@ describe('PostgreSQL outage while requests flow', () => {
     };
   }
 
-  const countByStatus = (sent: Sent[]) => sent.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {});
+  const countByStatus = (sent: Sent[]) =>
+    sent.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.status]: (acc[s.status] ?? 0) + 1 }), {});
 
   function expectUnavailable(res: Response): void {
     expect(res.status).toBe(503);
@@ -142,7 +159,13 @@ describe('PostgreSQL outage while requests flow', () => {
     expect(res.body).toEqual({
       detailCode: '503 Service Unavailable',
       trackingId: res.headers['x-tracking-id'],
-      messages: [{ locale: 'en-US', localeOrigin: 'DEFAULT', text: 'The server is currently unable to handle the request; retry after the time given in Retry-After.' }],
+      messages: [
+        {
+          locale: 'en-US',
+          localeOrigin: 'DEFAULT',
+          text: 'The server is currently unable to handle the request; retry after the time given in Retry-After.',
+        },
+      ],
       causes: [{ locale: 'en-US', localeOrigin: 'DEFAULT', text: 'The database is unavailable.' }],
     });
   }
@@ -151,7 +174,9 @@ describe('PostgreSQL outage while requests flow', () => {
   async function expectNothingLost(sent: Sent[]): Promise<void> {
     const all = await list();
     expect(all.status).toBe(200);
-    const byName = new Map<string, { id: string; sourceIds: string[] }>(all.body.map((g: { id: string; name: string; sourceIds: string[] }) => [g.name, g]));
+    const byName = new Map<string, { id: string; sourceIds: string[] }>(
+      all.body.map((g: { id: string; name: string; sourceIds: string[] }) => [g.name, g]),
+    );
     for (const [id, body] of committed) {
       const res = await get(id);
       expect({ id, status: res.status, body: res.body }).toEqual({ id, status: 200, body });
@@ -162,7 +187,15 @@ describe('PostgreSQL outage while requests flow', () => {
       if (stored) expect(stored.sourceIds).toEqual(s.body!.sourceIds); // committed just before the connection died: whole
     }
     // The same, read straight from the database.
-    const rows = await withClient(pg.url, async (c) => (await c.query('SELECT g.id, count(s.source_id)::int AS n FROM password_sync_group g LEFT JOIN password_sync_group_source s ON s.group_id = g.id GROUP BY g.id')).rows);
+    const rows = await withClient(
+      pg.url,
+      async (c) =>
+        (
+          await c.query(
+            'SELECT g.id, count(s.source_id)::int AS n FROM password_sync_group g LEFT JOIN password_sync_group_source s ON s.group_id = g.id GROUP BY g.id',
+          )
+        ).rows,
+    );
     expect(rows.length).toBe(all.body.length);
     for (const row of rows) expect(row.n).toBe(2);
   }
@@ -180,43 +213,55 @@ describe('PostgreSQL outage while requests flow', () => {
   it.each([
     ['an orderly shutdown (pg_ctl stop -m fast)', 'fast' as const],
     ['a crash (pg_ctl stop -m immediate: recovery from WAL on restart)', 'immediate' as const],
-  ])('%s: 503s while down, the process stays up, service resumes by itself, nothing committed is lost', async (_label, mode) => {
-    expect((await http().get('/health/ready')).status).toBe(200);
-    const state = { stopped: false };
-    const load = traffic(4, state);
-    try {
-      // Requests flowing and succeeding.
-      await load.until(() => load.sent.filter((s) => s.status === 200).length >= 20, '20 successful requests');
-
-      await pg.stop(mode);
-      state.stopped = true;
-      const stoppedAt = load.sent.length;
-      // While it is down: requests keep getting answers, fast, and they are the 503 envelope.
-      await load.until(() => load.sent.filter((s) => s.afterStop).length >= 30, '30 answers while PostgreSQL is down');
-      expect(processIsUp()).toBe(true);
-      for (const s of load.sent.filter((x) => x.afterStop)) expectUnavailable(s.res);
-      expect((await http().get('/health/ready')).status).toBe(503);
-
-      await pg.start();
-      state.stopped = false;
-      const restartedAt = load.sent.length;
-      // Back by itself: no restart of the service, just the next requests.
-      await load.until(() => load.sent.slice(restartedAt).filter((s) => s.status === 200).length >= 30, '30 successful requests after PostgreSQL is back');
+  ])(
+    '%s: 503s while down, the process stays up, service resumes by itself, nothing committed is lost',
+    async (_label, mode) => {
       expect((await http().get('/health/ready')).status).toBe(200);
-      expect(stoppedAt).toBeGreaterThan(0);
-    } finally {
-      await load.finish();
-    }
+      const state = { stopped: false };
+      const load = traffic(4, state);
+      try {
+        // Requests flowing and succeeding.
+        await load.until(() => load.sent.filter((s) => s.status === 200).length >= 20, '20 successful requests');
 
-    expect(processIsUp()).toBe(true);
-    // Only two kinds of answer, ever: success, or the 503 envelope. Never a 500.
-    expect(Object.keys(countByStatus(load.sent)).sort()).toEqual(['200', '503']);
-    for (const s of load.sent.filter((x) => x.status === 503)) expectUnavailable(s.res);
-    // Once a request succeeded after the restart, all later ones did too.
-    const firstOk = load.sent.findIndex((s, i) => i > 0 && s.status === 200 && load.sent.slice(0, i).some((p) => p.afterStop));
-    expect(load.sent.slice(firstOk + 20).filter((s) => s.status !== 200)).toEqual([]);
-    await expectNothingLost(load.sent);
-  }, 240_000);
+        await pg.stop(mode);
+        state.stopped = true;
+        const stoppedAt = load.sent.length;
+        // While it is down: requests keep getting answers, fast, and they are the 503 envelope.
+        await load.until(
+          () => load.sent.filter((s) => s.afterStop).length >= 30,
+          '30 answers while PostgreSQL is down',
+        );
+        expect(processIsUp()).toBe(true);
+        for (const s of load.sent.filter((x) => x.afterStop)) expectUnavailable(s.res);
+        expect((await http().get('/health/ready')).status).toBe(503);
+
+        await pg.start();
+        state.stopped = false;
+        const restartedAt = load.sent.length;
+        // Back by itself: no restart of the service, just the next requests.
+        await load.until(
+          () => load.sent.slice(restartedAt).filter((s) => s.status === 200).length >= 30,
+          '30 successful requests after PostgreSQL is back',
+        );
+        expect((await http().get('/health/ready')).status).toBe(200);
+        expect(stoppedAt).toBeGreaterThan(0);
+      } finally {
+        await load.finish();
+      }
+
+      expect(processIsUp()).toBe(true);
+      // Only two kinds of answer, ever: success, or the 503 envelope. Never a 500.
+      expect(Object.keys(countByStatus(load.sent)).sort()).toEqual(['200', '503']);
+      for (const s of load.sent.filter((x) => x.status === 503)) expectUnavailable(s.res);
+      // Once a request succeeded after the restart, all later ones did too.
+      const firstOk = load.sent.findIndex(
+        (s, i) => i > 0 && s.status === 200 && load.sent.slice(0, i).some((p) => p.afterStop),
+      );
+      expect(load.sent.slice(firstOk + 20).filter((s) => s.status !== 200)).toEqual([]);
+      await expectNothingLost(load.sent);
+    },
+    240_000,
+  );
 
   it('the service never logged an unhandled error, and is still the same process', () => {
     expect(processIsUp()).toBe(true);

@@ -94,10 +94,17 @@ export function signWith(key: TestKey, claims: object, options: SignOptions = {}
 }
 
 /** A token with an arbitrary header and an HMAC signature over it (for the confusion attacks). */
-export function signHmac(secret: string | Buffer, claims: object, header: Record<string, unknown>, alg: Algorithm = 'HS256'): string {
+export function signHmac(
+  secret: string | Buffer,
+  claims: object,
+  header: Record<string, unknown>,
+  alg: Algorithm = 'HS256',
+): string {
   const now = Math.floor(Date.now() / 1000);
   // A claim given as undefined is left out (e.g. { exp: undefined } for a token without expiry).
-  const payload = Object.fromEntries(Object.entries({ iat: now, exp: now + 600, ...claims }).filter(([, v]) => v !== undefined));
+  const payload = Object.fromEntries(
+    Object.entries({ iat: now, exp: now + 600, ...claims }).filter(([, v]) => v !== undefined),
+  );
   return sign(payload, createSecretKey(Buffer.from(secret)), {
     algorithm: alg,
     header: { alg, ...header },

@@ -46,7 +46,10 @@ export async function invariantViolations(dataSource: DataSource): Promise<strin
     owners.set(key, s.group_id);
     const group = byId.get(s.group_id);
     if (!group) problems.push(`source ${s.source_id} belongs to a group that does not exist (${s.group_id})`);
-    else if (group.tenant_id !== s.tenant_id) problems.push(`source ${s.source_id} of tenant ${s.tenant_id} is in group ${s.group_id} of tenant ${group.tenant_id}`);
+    else if (group.tenant_id !== s.tenant_id)
+      problems.push(
+        `source ${s.source_id} of tenant ${s.tenant_id} is in group ${s.group_id} of tenant ${group.tenant_id}`,
+      );
     positions.set(s.group_id, [...(positions.get(s.group_id) ?? []), Number(s.position)]);
   }
 
@@ -55,7 +58,10 @@ export async function invariantViolations(dataSource: DataSource): Promise<strin
     const at = (positions.get(g.id) ?? []).sort((a, b) => a - b);
     if (at.length < 1 || at.length > 250) problems.push(`group ${g.id} has ${at.length} sources`);
     if (at.some((p, i) => p !== i)) problems.push(`group ${g.id} has source positions ${JSON.stringify(at)}`);
-    if (g.name_key !== nameKeyOf(g.name)) problems.push(`group ${g.id}: name_key ${JSON.stringify(g.name_key)} is not the key of ${JSON.stringify(g.name)}`);
+    if (g.name_key !== nameKeyOf(g.name))
+      problems.push(
+        `group ${g.id}: name_key ${JSON.stringify(g.name_key)} is not the key of ${JSON.stringify(g.name)}`,
+      );
     const nameKey = `${g.tenant_id}\u0000${nameKeyOf(g.name)}`;
     const twin = names.get(nameKey);
     if (twin) {
@@ -63,8 +69,10 @@ export async function invariantViolations(dataSource: DataSource): Promise<strin
       problems.push(`tenant ${g.tenant_id} has two groups whose names are equal ignoring case: ${pair.join(' and ')}`);
     }
     names.set(nameKey, g);
-    if (!ISO_UTC.test(g.created) || !ISO_UTC.test(g.modified)) problems.push(`group ${g.id} has timestamps ${g.created} / ${g.modified}`);
-    if (g.modified < g.created) problems.push(`group ${g.id} was modified (${g.modified}) before it was created (${g.created})`);
+    if (!ISO_UTC.test(g.created) || !ISO_UTC.test(g.modified))
+      problems.push(`group ${g.id} has timestamps ${g.created} / ${g.modified}`);
+    if (g.modified < g.created)
+      problems.push(`group ${g.id} was modified (${g.modified}) before it was created (${g.created})`);
     if (!(Number(g.version) >= 1)) problems.push(`group ${g.id} has version ${g.version}`);
   }
   return problems;

@@ -9,7 +9,8 @@ import { freePort } from './processes';
  * FAILS those suites), else the local default 127.0.0.1:6379 if one answers there. With
  * neither, the suites are skipped, and Jest reports them as skipped.
  */
-export const TEST_REDIS_URL: string | undefined = process.env.TEST_REDIS_URL || (answersOn(6379) ? 'redis://127.0.0.1:6379' : undefined);
+export const TEST_REDIS_URL: string | undefined =
+  process.env.TEST_REDIS_URL || (answersOn(6379) ? 'redis://127.0.0.1:6379' : undefined);
 
 export const describeWithRedis = TEST_REDIS_URL ? describe : describe.skip;
 
@@ -20,14 +21,21 @@ function answersOn(port: number): boolean {
 
 /** Fails with a clear message when the Redis the suite needs does not answer (CI must not skip). */
 export async function assertRedisReachable(url: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3000, retryStrategy: () => null });
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 3000,
+    retryStrategy: () => null,
+  });
   let cause = '';
   redis.on('error', (err: Error) => (cause = err.message));
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    throw new Error(`Redis at ${url} (TEST_REDIS_URL) is unreachable: ${cause || (err as Error).message}`, { cause: err });
+    throw new Error(`Redis at ${url} (TEST_REDIS_URL) is unreachable: ${cause || (err as Error).message}`, {
+      cause: err,
+    });
   } finally {
     redis.disconnect();
   }

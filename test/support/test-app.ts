@@ -131,7 +131,10 @@ export const badRequestBody = envelope(
   'The request was syntactically correct but its content is semantically invalid.',
 );
 export const badSyntaxBody = envelope('400.0 Bad Request Syntax', 'The request body could not be parsed.');
-export const forbiddenBody = envelope('403 Forbidden', 'The server understood the request but refuses to authorize it.');
+export const forbiddenBody = envelope(
+  '403 Forbidden',
+  'The server understood the request but refuses to authorize it.',
+);
 export const notFoundBody = envelope(
   '404 Not found',
   'The server did not find a current representation for the target resource.',

@@ -34,7 +34,8 @@ export interface ThrowawayPostgres {
 export function postgresBinDir(): string {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).filter((v) => existsSync(join(root, v, 'bin', 'initdb'))) : [];
-  if (versions.length === 0) throw new Error(`No PostgreSQL server binaries under ${root}/*/bin (Debian's postgresql package)`);
+  if (versions.length === 0)
+    throw new Error(`No PostgreSQL server binaries under ${root}/*/bin (Debian's postgresql package)`);
   versions.sort((a, b) => Number(b) - Number(a));
   return join(root, versions[0], 'bin');
 }
@@ -77,8 +78,16 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
     dir,
     async start() {
       await exec('pg_ctl', [
-        'start', '-D', data, '-l', logFile, '-w', '-t', '60',
-        '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=50`,
+        'start',
+        '-D',
+        data,
+        '-l',
+        logFile,
+        '-w',
+        '-t',
+        '60',
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=50`,
       ]);
       running = true;
     },

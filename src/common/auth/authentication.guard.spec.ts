@@ -51,7 +51,9 @@ describe('failureReason', () => {
   });
 
   it('maps a signature made with another key to "JWT signature is invalid"', () => {
-    const error = verificationError(signed({}, createSecretKey(Buffer.from('another-secret-also-long-enough-xxxxxxxx'))));
+    const error = verificationError(
+      signed({}, createSecretKey(Buffer.from('another-secret-also-long-enough-xxxxxxxx'))),
+    );
     expect(error.message).toBe('invalid signature');
     expect(failureReason(error, req)).toBe('JWT signature is invalid');
   });
@@ -202,7 +204,9 @@ describe('AuthenticationGuard.canActivate with the real JwtStrategy', () => {
   });
 
   it('attaches the principal for a valid token', async () => {
-    const request = await authenticate(`Bearer ${mintToken(KEY, { tenant: 'acme', clientId: 'cli', identityId: 'id-1' })}`);
+    const request = await authenticate(
+      `Bearer ${mintToken(KEY, { tenant: 'acme', clientId: 'cli', identityId: 'id-1' })}`,
+    );
     expect(request.authFailure).toBeUndefined();
     expect(request.user).toMatchObject({ tenantId: 'acme', clientId: 'cli', identityId: 'id-1' });
   });
@@ -213,7 +217,10 @@ describe('AuthenticationGuard.canActivate with the real JwtStrategy', () => {
     ['Bearer not-a-jwt', 'JWT is malformed'],
     [`Bearer ${signed({ expiresIn: -10 })}`, 'JWT is expired'],
     [`Bearer ${signed({ algorithm: 'HS512' })}`, 'JWT algorithm is not allowed'],
-    [`Bearer ${signed({}, createSecretKey(Buffer.from('another-secret-also-long-enough-xxxxxxxx')))}`, 'JWT signature is invalid'],
+    [
+      `Bearer ${signed({}, createSecretKey(Buffer.from('another-secret-also-long-enough-xxxxxxxx')))}`,
+      'JWT signature is invalid',
+    ],
     [`Bearer ${sign({ client_id: 'cli' }, KEY, { expiresIn: 3600 })}`, 'JWT has no tenant'],
     [`Bearer ${sign({ tenant_id: 'acme' }, KEY)}`, 'JWT has no expiry'],
   ])('Authorization: %s → no principal, authFailure "%s"', async (header, reason) => {

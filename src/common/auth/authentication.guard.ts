@@ -39,12 +39,7 @@ export class AuthenticationGuard extends AuthGuard('jwt') {
     }
   }
 
-  override handleRequest<T = Principal>(
-    err: unknown,
-    user: T | false,
-    info: unknown,
-    context: ExecutionContext,
-  ): T {
+  override handleRequest<T = Principal>(err: unknown, user: T | false, info: unknown, context: ExecutionContext): T {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     if (user && !err) return user;
     request.authFailure = failureReason(err ?? info, request);

@@ -35,7 +35,11 @@ class ClassLevelController {
 
 type Handler = () => void;
 
-function contextFor(handler: Handler, cls: new () => unknown, request: Partial<AuthenticatedRequest>): ExecutionContext {
+function contextFor(
+  handler: Handler,
+  cls: new () => unknown,
+  request: Partial<AuthenticatedRequest>,
+): ExecutionContext {
   return {
     getHandler: () => handler,
     getClass: () => cls,
@@ -43,10 +47,12 @@ function contextFor(handler: Handler, cls: new () => unknown, request: Partial<A
   } as unknown as ExecutionContext;
 }
 
-function principal(overrides: Partial<Omit<Principal, 'authorities' | 'scopes'>> & {
-  authorities?: string[];
-  scopes?: string[];
-} = {}): Principal {
+function principal(
+  overrides: Partial<Omit<Principal, 'authorities' | 'scopes'>> & {
+    authorities?: string[];
+    scopes?: string[];
+  } = {},
+): Principal {
   const { authorities = ['ORG_ADMIN'], scopes = ['sp:scopes:all'], ...rest } = overrides;
   return {
     tenantId: 'acme',
@@ -126,9 +132,9 @@ describe('AuthorizationGuard', () => {
     it.each([['sp:scopes:all'], ['idn:password-sync-group:read'], ['idn:password-sync-group:manage']])(
       'read: an ORG_ADMIN with scope %s passes',
       (scope) => {
-        expect(allows(GroupsController.prototype.list, GroupsController, { user: principal({ scopes: [scope] }) })).toBe(
-          true,
-        );
+        expect(
+          allows(GroupsController.prototype.list, GroupsController, { user: principal({ scopes: [scope] }) }),
+        ).toBe(true);
       },
     );
 

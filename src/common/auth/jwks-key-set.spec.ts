@@ -20,7 +20,11 @@ function setup(options: { cacheSeconds?: number; refetchFloorSeconds?: number } 
     return { keys: state.keys };
   };
   const set = new JwksKeySet(
-    { uri: 'https://idp.test/jwks', cacheSeconds: options.cacheSeconds ?? 600, refetchFloorSeconds: options.refetchFloorSeconds ?? 30 },
+    {
+      uri: 'https://idp.test/jwks',
+      cacheSeconds: options.cacheSeconds ?? 600,
+      refetchFloorSeconds: options.refetchFloorSeconds ?? 30,
+    },
     fetcher,
     () => state.now,
   );
@@ -92,7 +96,10 @@ describe('JwksKeySet', () => {
   it('skips keys it cannot use and says why', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const { state, set } = setup();
-    const rsa1024 = { ...generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }), kid: 'weak' };
+    const rsa1024 = {
+      ...generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }),
+      kid: 'weak',
+    };
     state.keys = [rsa1024, { kty: 'oct', k: 'c2VjcmV0', kid: 'hmac' }, { ...jwk('enc'), use: 'enc' }, jwk('good')];
     await set.refresh();
     expect(set.kids).toEqual(['good']);

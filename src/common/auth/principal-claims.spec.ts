@@ -28,7 +28,14 @@ describe('principalFromClaims', () => {
 
   it('maps SailPoint claims by default; scope may be a string or an array', () => {
     expect(
-      principalFromClaims({ tenant_id: 't', client_id: 'c', identity_id: 'i', authorities: ['A', 3], scope: 'x  y', exp }),
+      principalFromClaims({
+        tenant_id: 't',
+        client_id: 'c',
+        identity_id: 'i',
+        authorities: ['A', 3],
+        scope: 'x  y',
+        exp,
+      }),
     ).toEqual({
       tenantId: 't',
       clientId: 'c',

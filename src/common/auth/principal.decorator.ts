@@ -10,7 +10,11 @@ function principalOf(context: ExecutionContext): Principal {
 }
 
 /** The verified caller of a route guarded by `@RequireAccess`. */
-export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext) => principalOf(context));
+export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext) =>
+  principalOf(context),
+);
 
 /** The caller's tenant: every query of a feature module is scoped by it. */
-export const TenantId = createParamDecorator((_data: unknown, context: ExecutionContext) => principalOf(context).tenantId);
+export const TenantId = createParamDecorator(
+  (_data: unknown, context: ExecutionContext) => principalOf(context).tenantId,
+);

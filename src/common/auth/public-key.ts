@@ -23,7 +23,8 @@ export function algorithmOf(key: KeyObject): AsymmetricAlgorithm | `is ${string}
     return 'RS256';
   }
   if (key.asymmetricKeyType === 'ec') {
-    if (details.namedCurve !== 'prime256v1') return `is an EC key on ${details.namedCurve ?? 'an unknown curve'}; only P-256 (ES256) is supported`;
+    if (details.namedCurve !== 'prime256v1')
+      return `is an EC key on ${details.namedCurve ?? 'an unknown curve'}; only P-256 (ES256) is supported`;
     return 'ES256';
   }
   return `is a ${key.asymmetricKeyType ?? 'unknown'} key; only RSA (RS256) and EC P-256 (ES256) are supported`;
@@ -60,6 +61,7 @@ export function parseJwk(jwk: JsonWebKey & { kid?: unknown; use?: unknown; alg?:
   }
   const algorithm = algorithmOf(key);
   if (algorithm !== 'RS256' && algorithm !== 'ES256') return algorithm;
-  if (jwk.alg !== undefined && jwk.alg !== algorithm) return `has alg ${JSON.stringify(jwk.alg)}; only ${algorithm} is supported for this key`;
+  if (jwk.alg !== undefined && jwk.alg !== algorithm)
+    return `has alg ${JSON.stringify(jwk.alg)}; only ${algorithm} is supported for this key`;
   return { key, algorithm };
 }

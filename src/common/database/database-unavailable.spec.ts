@@ -8,9 +8,15 @@ describe('isDatabaseUnavailable: 503 for "not now", never for a bug or a bad sta
   it.each<[string, unknown]>([
     ['connection refused (server down)', withCode('ECONNREFUSED')],
     ['connection reset', withCode('ECONNRESET')],
-    ['every address of a host name refused', Object.assign(new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')]), { code: 'ECONNREFUSED' })],
+    [
+      'every address of a host name refused',
+      Object.assign(new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')]), { code: 'ECONNREFUSED' }),
+    ],
     ['an AggregateError without its own code', new AggregateError([withCode('ECONNREFUSED'), withCode('ETIMEDOUT')])],
-    ['admin shutdown (57P01) in a query', queryFailed(withCode('57P01', 'terminating connection due to administrator command'))],
+    [
+      'admin shutdown (57P01) in a query',
+      queryFailed(withCode('57P01', 'terminating connection due to administrator command')),
+    ],
     ['server starting up (57P03)', withCode('57P03', 'the database system is starting up')],
     ['too many connections (53300)', withCode('53300')],
     ['a connection exception (08006)', withCode('08006')],

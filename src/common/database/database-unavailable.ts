@@ -7,18 +7,30 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 /** 503 with Retry-After: what the filter answers for any error `isDatabaseUnavailable` recognises. */
 export class DatabaseUnavailableError extends DomainError {
   constructor() {
-    super('SERVICE_UNAVAILABLE', ['The database is unavailable.'], { 'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS) });
+    super('SERVICE_UNAVAILABLE', ['The database is unavailable.'], {
+      'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS),
+    });
   }
 }
 
 /** Socket-level failures: the database server is down, restarting, or unreachable. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * PostgreSQL SQLSTATEs that mean "not now" rather than "wrong": connection exceptions (class
  * 08), the server shutting down or starting up (57P01–57P03), too many connections (53300).
  */
-const isUnavailableSqlState = (code: string) => code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code);
+const isUnavailableSqlState = (code: string) =>
+  code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code);
 
 /** node-postgres reports a connection lost mid-query, or a connect that timed out, by message only. */
 const CONNECTION_LOST =
@@ -36,7 +48,12 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   // session); the transaction's next statement then fails with this. This service never
   // releases a runner itself mid-transaction, so here it always means a lost connection.
   if (error instanceof QueryRunnerAlreadyReleasedError) return true;
-  const { code, message, errors, cause } = error as { code?: unknown; message?: unknown; errors?: unknown; cause?: unknown };
+  const { code, message, errors, cause } = error as {
+    code?: unknown;
+    message?: unknown;
+    errors?: unknown;
+    cause?: unknown;
+  };
   if (typeof code === 'string') {
     if (NETWORK_CODES.has(code) || code === 'SQLITE_BUSY') return true;
     if (/^[0-9A-Z]{5}$/.test(code) && isUnavailableSqlState(code)) return true;
@@ -44,6 +61,7 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (typeof message === 'string' && CONNECTION_LOST.test(message)) return true;
   if (error instanceof QueryFailedError && isDatabaseUnavailable(error.driverError, depth + 1)) return true;
   // A connect to a host name with several addresses fails with an AggregateError of each attempt.
-  if (Array.isArray(errors) && errors.length > 0 && errors.every((e) => isDatabaseUnavailable(e, depth + 1))) return true;
+  if (Array.isArray(errors) && errors.length > 0 && errors.every((e) => isDatabaseUnavailable(e, depth + 1)))
+    return true;
   return isDatabaseUnavailable(cause, depth + 1);
 }

@@ -133,14 +133,17 @@ describe('AllExceptionsFilter', () => {
     it('uses the request id as trackingId, as a string', () => {
       const reply = fakeReply();
       const host = {
-        switchToHttp: () => ({ getRequest: () => ({ id: 42, headers: {}, log: { error: jest.fn() } }), getResponse: () => reply }),
+        switchToHttp: () => ({
+          getRequest: () => ({ id: 42, headers: {}, log: { error: jest.fn() } }),
+          getResponse: () => reply,
+        }),
       } as unknown as ArgumentsHost;
       new AllExceptionsFilter({} as HttpAdapterHost).catch(new NotFoundError(), host);
       expect(reply.send.mock.calls[0][0].trackingId).toBe('42');
     });
   });
 
-  it('UnauthorizedError → exactly SailPoint\'s 401 body, with WWW-Authenticate: Bearer', () => {
+  it("UnauthorizedError → exactly SailPoint's 401 body, with WWW-Authenticate: Bearer", () => {
     const h = harness();
     const result = h.run(new UnauthorizedError('JWT is expired'));
     expect(result.status).toBe(401);
@@ -148,7 +151,7 @@ describe('AllExceptionsFilter', () => {
     expect(result.body).toStrictEqual({ error: 'JWT validation failed: JWT is expired' });
   });
 
-  it('ThrottlerException → exactly SailPoint\'s 429 body', () => {
+  it("ThrottlerException → exactly SailPoint's 429 body", () => {
     const result = harness().run(new ThrottlerException());
     expect(result.status).toBe(429);
     expect(result.headers).toEqual({});
@@ -207,7 +210,10 @@ describe('AllExceptionsFilter', () => {
     it('other 4xx → 400.0 BAD_SYNTAX envelope', () => {
       const result = harness().run(new HttpException('Request Header Fields Too Large', 431));
       expect(result.status).toBe(400);
-      expect(result.body).toMatchObject({ detailCode: '400.0 Bad Request Syntax', causes: [msg('Request Header Fields Too Large')] });
+      expect(result.body).toMatchObject({
+        detailCode: '400.0 Bad Request Syntax',
+        causes: [msg('Request Header Fields Too Large')],
+      });
     });
 
     it('404 on an unknown path → NOT_FOUND envelope naming method and path without the query', () => {

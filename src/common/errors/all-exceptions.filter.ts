@@ -39,10 +39,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     }
     if (known) {
       const envelope = errorEnvelope(known.code, trackingId, known.causes);
-      void reply
-        .status(ENVELOPES[known.code].status)
-        .headers(known.headers)
-        .send(envelope);
+      void reply.status(ENVELOPES[known.code].status).headers(known.headers).send(envelope);
       return;
     }
     // request.log carries the trackingId already (Fastify binds it to the request's logger).

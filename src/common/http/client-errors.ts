@@ -17,7 +17,11 @@ export const newTrackingId = () => randomUUID().replace(/-/g, '');
 export function clientErrorHandler(this: { log: FastifyBaseLogger }, err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const kind =
-    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'REQUEST_TIMEOUT' : err.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_SYNTAX';
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? 'REQUEST_TIMEOUT'
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? 'HEADERS_TOO_LARGE'
+        : 'BAD_SYNTAX';
   const trackingId = newTrackingId();
   const cause =
     kind === 'REQUEST_TIMEOUT'
@@ -44,7 +48,11 @@ export function clientErrorHandler(this: { log: FastifyBaseLogger }, err: NodeJS
  * Its default answer has its own body and no tracking id (and echoes the whole path); this one
  * is SailPoint's 400 envelope like every other error.
  */
-export function frameworkErrorHandler(error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+export function frameworkErrorHandler(
+  error: Error & { code?: string },
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   const cause =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? 'A path parameter is longer than 100 characters; no resource has such an id.'

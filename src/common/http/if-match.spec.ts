@@ -23,7 +23,13 @@ describe('parseIfMatch (RFC 9110 §13.1.1)', () => {
   });
 
   it('joins repeated header fields into one list', () => {
-    expect(parseIfMatch(['"1"', '"2"'])).toEqual({ any: false, tags: [{ weak: false, opaque: '"1"' }, { weak: false, opaque: '"2"' }] });
+    expect(parseIfMatch(['"1"', '"2"'])).toEqual({
+      any: false,
+      tags: [
+        { weak: false, opaque: '"1"' },
+        { weak: false, opaque: '"2"' },
+      ],
+    });
   });
 
   it('strongTags keeps only the strong ones (If-Match uses the strong comparison)', () => {
@@ -42,7 +48,9 @@ describe('parseIfMatch (RFC 9110 §13.1.1)', () => {
       }
       expect(error).toBeInstanceOf(DomainError);
       expect((error as DomainError).code).toBe('BAD_REQUEST');
-      expect((error as DomainError).causes[0]).toMatch(/^Header If-Match must be "\*" or a comma-separated list of entity tags/);
+      expect((error as DomainError).causes[0]).toMatch(
+        /^Header If-Match must be "\*" or a comma-separated list of entity tags/,
+      );
     },
   );
 });

@@ -31,7 +31,10 @@ export function createRootLogger(config: AppConfig, destination?: DestinationStr
   if (config.env === 'development' && process.stdout.isTTY) {
     return pino({
       ...options,
-      transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
     });
   }
   return pino(options);

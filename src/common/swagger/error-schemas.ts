@@ -2,7 +2,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** SailPoint's `ErrorMessageDto`. */
 export class ErrorMessageDto {
-  @ApiProperty({ description: 'The locale for the message text, a BCP 47 language tag.', example: 'en-US', nullable: true, type: String })
+  @ApiProperty({
+    description: 'The locale for the message text, a BCP 47 language tag.',
+    example: 'en-US',
+    nullable: true,
+    type: String,
+  })
   locale: string | null;
 
   @ApiProperty({
@@ -24,7 +29,10 @@ export class ErrorMessageDto {
 
 /** SailPoint's `ErrorResponseDto`. */
 export class ErrorResponseDto {
-  @ApiProperty({ description: 'Fine-grained error code providing more detail of the error.', example: '400.1 Bad Request Content' })
+  @ApiProperty({
+    description: 'Fine-grained error code providing more detail of the error.',
+    example: '400.1 Bad Request Content',
+  })
   detailCode: string;
 
   @ApiProperty({ description: 'Unique tracking id for the error.', example: 'e7eab60924f64aa284175b9fa3309599' })
@@ -34,7 +42,8 @@ export class ErrorResponseDto {
   messages: ErrorMessageDto[];
 
   @ApiProperty({
-    description: 'Plain-text descriptive reasons to provide additional detail to the text provided in the messages field',
+    description:
+      'Plain-text descriptive reasons to provide additional detail to the text provided in the messages field',
     type: [ErrorMessageDto],
   })
   causes: ErrorMessageDto[];
@@ -42,7 +51,10 @@ export class ErrorResponseDto {
 
 /** The 401 body. */
 export class UnauthorizedErrorDto {
-  @ApiPropertyOptional({ description: 'A message describing the error', example: 'JWT validation failed: JWT is expired' })
+  @ApiPropertyOptional({
+    description: 'A message describing the error',
+    example: 'JWT validation failed: JWT is expired',
+  })
   error: string;
 }
 

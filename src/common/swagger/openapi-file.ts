@@ -11,7 +11,12 @@ export async function generateOpenApiJson(): Promise<string> {
   const dataDir = mkdtempSync(join(tmpdir(), 'psg-openapi-'));
   try {
     const app = await createApp(
-      loadConfig({ DATA_DIR: dataDir, DATABASE_URL: 'sqlite::memory:', JWT_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent' }),
+      loadConfig({
+        DATA_DIR: dataDir,
+        DATABASE_URL: 'sqlite::memory:',
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        LOG_LEVEL: 'silent',
+      }),
     );
     try {
       return JSON.stringify(buildOpenApiDocument(app), null, 2) + '\n';

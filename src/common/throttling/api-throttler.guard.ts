@@ -19,9 +19,7 @@ export class ApiThrottlerGuard extends ThrottlerGuard {
     const request = req as unknown as AuthenticatedRequest;
     const version = apiVersionOf(request.raw);
     const principal = request.user;
-    return principal
-      ? `${version}|client|${principal.tenantId}|${principal.clientId}`
-      : `${version}|ip|${request.ip}`;
+    return principal ? `${version}|client|${principal.tenantId}|${principal.clientId}` : `${version}|ip|${request.ip}`;
   }
 
   protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {

@@ -107,7 +107,8 @@ export class RedisRateLimitStore implements ThrottlerStorage, OnApplicationBoots
       });
     }
     this.startedUp = true;
-    if (this.redis.status === 'ready') this.logger.info({ context: 'RateLimit' }, 'rate limit counted in Redis, shared by all instances');
+    if (this.redis.status === 'ready')
+      this.logger.info({ context: 'RateLimit' }, 'rate limit counted in Redis, shared by all instances');
     else this.failing(`not reachable at startup (${this.lastError})`);
   }
 
@@ -138,7 +139,12 @@ export class RedisRateLimitStore implements ThrottlerStorage, OnApplicationBoots
     if (this.failingSince === undefined || now - this.lastReminder < REMINDER_MS) return;
     this.lastReminder = now;
     this.logger.error(
-      { context: 'RateLimit', reason: this.lastError, outageSeconds: Math.round((now - this.failingSince) / 1000), unthrottledRequests: this.unthrottled },
+      {
+        context: 'RateLimit',
+        reason: this.lastError,
+        outageSeconds: Math.round((now - this.failingSince) / 1000),
+        unthrottledRequests: this.unthrottled,
+      },
       'RATE LIMIT STILL NOT ENFORCED: Redis is unreachable',
     );
   }

@@ -34,7 +34,15 @@ describe('SlidingWindowThrottlerStorage', () => {
       for (let i = 0; i < 3000; i++) {
         // Bursts and pauses: sometimes many hits in one millisecond, sometimes seconds apart.
         const r = random();
-        jest.advanceTimersByTime(r < 0.5 ? 0 : r < 0.8 ? Math.floor(random() * 50) : r < 0.97 ? Math.floor(random() * 1500) : SWEEP_INTERVAL_MS);
+        jest.advanceTimersByTime(
+          r < 0.5
+            ? 0
+            : r < 0.8
+              ? Math.floor(random() * 50)
+              : r < 0.97
+                ? Math.floor(random() * 1500)
+                : SWEEP_INTERVAL_MS,
+        );
         const key = keys[Math.floor(random() * keys.length)];
         const t = throttlers[Math.floor(random() * throttlers.length)];
         const args = [key, t.ttl, t.limit, blockDuration(t.ttl), t.name] as const;

@@ -92,7 +92,13 @@ export class SlidingWindowThrottlerStorage implements ThrottlerStorage, OnApplic
     return this.records.size;
   }
 
-  increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
+  increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    blockDuration: number,
+    throttlerName: string,
+  ): Promise<ThrottlerStorageRecord> {
     if (!this.sweepTimer) this.startSweep();
     const now = Date.now();
     let record = this.records.get(key);

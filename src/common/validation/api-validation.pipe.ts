@@ -41,7 +41,8 @@ export function bodyShapeProblem(value: unknown): string | undefined {
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
     if (typeof node !== 'object' || node === null) continue;
-    if (depth >= MAX_BODY_DEPTH) return `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep.`;
+    if (depth >= MAX_BODY_DEPTH)
+      return `The request body nests objects or arrays more than ${MAX_BODY_DEPTH} levels deep.`;
     const children = Object.values(node);
     if (!Array.isArray(node) && children.length > MAX_OBJECT_PROPERTIES) {
       return `The request body has an object with ${children.length} properties; at most ${MAX_OBJECT_PROPERTIES} are accepted.`;

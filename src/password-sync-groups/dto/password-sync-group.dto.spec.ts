@@ -145,7 +145,9 @@ describe('sourceIdsProblem', () => {
   });
 
   it('lists each repeated id once, in order of first repetition', () => {
-    expect(sourceIdsProblem(['b', 'a', 'a', 'c', 'b', 'a', 'b'])).toBe("sourceIds must be distinct; repeated: 'a', 'b'.");
+    expect(sourceIdsProblem(['b', 'a', 'a', 'c', 'b', 'a', 'b'])).toBe(
+      "sourceIds must be distinct; repeated: 'a', 'b'.",
+    );
   });
 
   it('is case-sensitive about repetition', () => {

@@ -18,7 +18,8 @@ export function nameProblem(value: unknown): string | undefined {
   if (value === undefined || value === null) return 'name is required.';
   if (typeof value !== 'string') return `name must be a string (got ${shown(value)}).`;
   if (value.length === 0) return 'name must not be empty or only whitespace.';
-  if (value.length > MAX_NAME_LENGTH) return `name must be at most ${MAX_NAME_LENGTH} characters (got ${value.length}).`;
+  if (value.length > MAX_NAME_LENGTH)
+    return `name must be at most ${MAX_NAME_LENGTH} characters (got ${value.length}).`;
   if (value.includes('\u0000')) return NUL_PROBLEM('name');
   if (LONE_SURROGATE.test(value)) return UNPAIRED_PROBLEM('name');
   return undefined;
@@ -27,7 +28,8 @@ export function nameProblem(value: unknown): string | undefined {
 function idProblem(field: string, value: unknown): string | undefined {
   if (typeof value !== 'string') return `${field} must be a string (got ${shown(value)}).`;
   if (value.length === 0) return `${field} must not be empty.`;
-  if (value.length > MAX_ID_LENGTH) return `${field} must be at most ${MAX_ID_LENGTH} characters (got ${value.length}).`;
+  if (value.length > MAX_ID_LENGTH)
+    return `${field} must be at most ${MAX_ID_LENGTH} characters (got ${value.length}).`;
   if (!NO_WHITESPACE.test(value)) return `${field} must not contain whitespace (got ${shown(value)}).`;
   if (value.includes('\u0000')) return NUL_PROBLEM(field);
   if (LONE_SURROGATE.test(value)) return UNPAIRED_PROBLEM(field);
@@ -96,8 +98,7 @@ export class PasswordSyncGroupDto {
   passwordPolicyId: string;
 
   @ApiProperty({
-    description:
-      'List of password managed sources IDs (1-250, distinct). A source belongs to at most one sync group.',
+    description: 'List of password managed sources IDs (1-250, distinct). A source belongs to at most one sync group.',
     type: [String],
     example: ['2c918084660f45d6016617daa9210584', '2c918084660f45d6016617daa9210500'],
     minItems: 1,
