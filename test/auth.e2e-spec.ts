@@ -1,3 +1,4 @@
+import type { PasswordSyncGroupView } from '../src/password-sync-groups/dto/password-sync-group.dto';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { sign, type Algorithm } from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
@@ -46,14 +47,7 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
   let t: TestApp;
   let key: KeyObject;
   /** The group of tenant "acme" that every test starts with. */
-  let seeded: {
-    id: string;
-    name: string;
-    passwordPolicyId: string;
-    sourceIds: string[];
-    created: string;
-    modified: string;
-  };
+  let seeded: PasswordSyncGroupView;
 
   beforeAll(async () => {
     t = await startTestApp(kind);

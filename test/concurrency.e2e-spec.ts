@@ -1,3 +1,4 @@
+import type { PasswordSyncGroupView } from '../src/password-sync-groups/dto/password-sync-group.dto';
 import request from 'supertest';
 import { DATABASES } from './support/databases';
 import { invariantViolations } from './support/invariants';
@@ -13,14 +14,7 @@ import {
 
 const PARALLEL = 50;
 
-interface Group {
-  id: string;
-  name: string;
-  passwordPolicyId: string;
-  sourceIds: string[];
-  created: string;
-  modified: string;
-}
+type Group = PasswordSyncGroupView;
 type Body = Pick<Group, 'name' | 'passwordPolicyId' | 'sourceIds'>;
 
 /**

@@ -1,3 +1,4 @@
+import type { PasswordSyncGroupView } from '../src/password-sync-groups/dto/password-sync-group.dto';
 import { PasswordSyncGroupsService } from '../src/password-sync-groups/password-sync-groups.service';
 import type { Response } from 'supertest';
 import { DATABASES } from './support/databases';
@@ -229,14 +230,7 @@ const BODY_CASES: Array<[string, Record<string, unknown>, string[]]> = [
 describe.each(DATABASES)('validation and errors (%s)', (kind) => {
   let t: TestApp;
   /** A group of tenant "acme" created before every test: VALID_BODY. */
-  let seed: {
-    id: string;
-    name: string;
-    passwordPolicyId: string;
-    sourceIds: string[];
-    created: string;
-    modified: string;
-  };
+  let seed: PasswordSyncGroupView;
 
   beforeAll(async () => {
     t = await startTestApp(kind);
