@@ -52,6 +52,11 @@ interface Input {
   sourceIds: string[];
 }
 
+/** Thrown inside a transaction to roll it back and answer 400 with this text. */
+class Rollback extends Error {}
+
+const READ_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ';
+
 class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -110,11 +115,24 @@ const toView = (g: GroupRow, sourceIds: string[]): View => ({
 
 /** The queries, as the service runs them (same statements, same order, same transactions). */
 interface Store {
-  get(tenant: string, id: string): Promise<View | undefined>;
+  get(tenant: string, id: string): Promise<Versioned | undefined>;
   list(tenant: string, limit: number, offset: number, count: boolean): Promise<{ items: View[]; total?: number }>;
   create(tenant: string, input: Input): Promise<View | string>;
-  update(tenant: string, id: string, input: Input): Promise<View | string | undefined>;
+  /** As the service: the row is claimed first (version + 1), then read, checked and replaced. */
+  update(tenant: string, id: string, input: Input): Promise<Versioned | string | undefined>;
 }
+
+/** A group and the version its ETag is made of. */
+interface Versioned {
+  view: View;
+  version: number;
+}
+
+/** Sources go in in source-id order (position keeps the client's order), as the service inserts them. */
+const bySourceId = (sourceIds: string[]) =>
+  sourceIds
+    .map((sourceId, position) => ({ sourceId, position }))
+    .sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
 
 const GROUP_COLUMNS = 'g.id, g.name, g.password_policy_id AS "passwordPolicyId", g.created, g.modified, g.version';
 /** The page's ids from the (tenant_id, created, id) index alone, then those rows (as the service). */
@@ -138,8 +156,9 @@ function sqliteStore(file: string): Store {
   const insertGroup = db.prepare(
     'INSERT INTO password_sync_group (id, tenant_id, name, name_key, password_policy_id, created, modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)',
   );
+  const claim = db.prepare('UPDATE password_sync_group SET version = version + 1 WHERE tenant_id = ? AND id = ?');
   const updateGroup = db.prepare(
-    'UPDATE password_sync_group SET name = ?, name_key = ?, password_policy_id = ?, modified = ?, version = ? WHERE tenant_id = ? AND id = ?',
+    'UPDATE password_sync_group SET name = ?, name_key = ?, password_policy_id = ?, modified = ? WHERE tenant_id = ? AND id = ?',
   );
   const deleteSources = db.prepare('DELETE FROM password_sync_group_source WHERE tenant_id = ? AND group_id = ?');
   const cache = new Map<string, Database.Statement>();
@@ -171,7 +190,7 @@ function sqliteStore(file: string): Store {
   const insertSources = (tenant: string, groupId: string, sourceIds: string[]) =>
     prepared(
       `INSERT INTO password_sync_group_source (tenant_id, source_id, group_id, position) VALUES ${Array(sourceIds.length).fill('(?, ?, ?, ?)').join(', ')}`,
-    ).run(sourceIds.flatMap((s, i) => [tenant, s, groupId, i]));
+    ).run(bySourceId(sourceIds).flatMap((s) => [tenant, s.sourceId, groupId, s.position]));
   const problem = (tenant: string, input: Input, exceptId: string): string | undefined => {
     const holder = nameHolder.get(tenant, nameKeyOf(input.name), exceptId) as string | undefined;
     if (holder)
@@ -198,23 +217,23 @@ function sqliteStore(file: string): Store {
     insertSources(tenant, g.id, input.sourceIds);
     return toView(g, input.sourceIds);
   });
-  const update = db.transaction((tenant: string, id: string, input: Input): View | string | undefined => {
-    const g = byId.get(tenant, id) as GroupRow | undefined;
-    if (!g) return undefined;
+  const update = db.transaction((tenant: string, id: string, input: Input): Versioned | string | undefined => {
+    if (claim.run(tenant, id).changes === 0) return undefined;
+    const g = byId.get(tenant, id) as GroupRow;
     const p = problem(tenant, input, id);
-    if (p) return p;
+    if (p) throw new Rollback(p);
     g.name = input.name;
     g.passwordPolicyId = input.passwordPolicyId;
     g.modified = nextTimestamp(g.modified);
-    updateGroup.run(g.name, nameKeyOf(g.name), g.passwordPolicyId, g.modified, g.version! + 1, tenant, id);
+    updateGroup.run(g.name, nameKeyOf(g.name), g.passwordPolicyId, g.modified, tenant, id);
     deleteSources.run(tenant, id);
     insertSources(tenant, id, input.sourceIds);
-    return toView(g, input.sourceIds);
+    return { view: toView(g, input.sourceIds), version: g.version! };
   });
   return {
     get: async (tenant, id) => {
       const g = byId.get(tenant, id) as GroupRow | undefined;
-      return g && withSources(tenant, [g])[0];
+      return g && { view: withSources(tenant, [g])[0], version: g.version! };
     },
     list: async (tenant, limit, offset, withTotal) => {
       const total = withTotal ? (count.get(tenant) as number) : undefined;
@@ -222,7 +241,14 @@ function sqliteStore(file: string): Store {
       return { items: withSources(tenant, groups), total };
     },
     create: async (tenant, input) => create(tenant, input),
-    update: async (tenant, id, input) => update(tenant, id, input),
+    update: async (tenant, id, input) => {
+      try {
+        return update(tenant, id, input);
+      } catch (err) {
+        if (err instanceof Rollback) return err.message;
+        throw err;
+      }
+    },
   };
 }
 
@@ -258,17 +284,20 @@ function postgresStore(url: string): Store {
     }
     return undefined;
   };
-  const insertSources = (q: Q, tenant: string, groupId: string, sourceIds: string[]) =>
-    q.query(
-      `INSERT INTO password_sync_group_source (tenant_id, source_id, group_id, position) VALUES ${sourceIds
-        .map((_, i) => `($1, $${i + 3}, $2, ${i})`)
+  const insertSources = (q: Q, tenant: string, groupId: string, sourceIds: string[]) => {
+    const rows = bySourceId(sourceIds);
+    return q.query(
+      `INSERT INTO password_sync_group_source (tenant_id, source_id, group_id, position) VALUES ${rows
+        .map((r, i) => `($1, $${i + 3}, $2, ${r.position})`)
         .join(', ')}`,
-      [tenant, groupId, ...sourceIds],
+      [tenant, groupId, ...rows.map((r) => r.sourceId)],
     );
-  const transaction = async <T>(work: (q: Q) => Promise<T>): Promise<T> => {
+  };
+  /** Writes in a transaction; reads in a REPEATABLE READ one, so all their queries see one snapshot (as the service). */
+  const transaction = async <T>(work: (q: Q) => Promise<T>, begin = 'BEGIN'): Promise<T> => {
     const client = await pool.connect();
     try {
-      await client.query('BEGIN');
+      await client.query(begin);
       const result = await work(client);
       await client.query('COMMIT');
       return result;
@@ -280,30 +309,31 @@ function postgresStore(url: string): Store {
     }
   };
   return {
-    get: async (tenant, id) => {
-      const { rows } = await pool.query<GroupRow>(
-        `SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = $1 AND g.id = $2`,
-        [tenant, id],
-      );
-      return rows.length ? (await sourcesOf(pool, tenant, rows))[0] : undefined;
-    },
-    list: async (tenant, limit, offset, withTotal) => {
-      const total = withTotal
-        ? Number(
-            (
-              await pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = $1', [
-                tenant,
-              ])
-            ).rows[0].n,
-          )
-        : undefined;
-      const groups =
-        limit === 0
-          ? []
-          : (await pool.query<GroupRow>(numbered(`SELECT ${GROUP_COLUMNS} ${PAGE_FROM}`), [tenant, limit, offset]))
-              .rows;
-      return { items: await sourcesOf(pool, tenant, groups), total };
-    },
+    get: (tenant, id) =>
+      transaction(async (q) => {
+        const { rows } = await q.query<GroupRow>(
+          `SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = $1 AND g.id = $2`,
+          [tenant, id],
+        );
+        return rows.length ? { view: (await sourcesOf(q, tenant, rows))[0], version: rows[0].version! } : undefined;
+      }, READ_SNAPSHOT),
+    list: (tenant, limit, offset, withTotal) =>
+      transaction(async (q) => {
+        const total = withTotal
+          ? Number(
+              (
+                await q.query<{ n: string }>('SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = $1', [
+                  tenant,
+                ])
+              ).rows[0].n,
+            )
+          : undefined;
+        const groups =
+          limit === 0
+            ? []
+            : (await q.query<GroupRow>(numbered(`SELECT ${GROUP_COLUMNS} ${PAGE_FROM}`), [tenant, limit, offset])).rows;
+        return { items: await sourcesOf(q, tenant, groups), total };
+      }, READ_SNAPSHOT),
     create: (tenant, input) =>
       transaction(async (q) => {
         const p = await problem(q, tenant, input, '');
@@ -325,24 +355,31 @@ function postgresStore(url: string): Store {
       }),
     update: (tenant, id, input) =>
       transaction(async (q) => {
+        const claimed = await q.query(
+          'UPDATE password_sync_group SET version = version + 1 WHERE tenant_id = $1 AND id = $2',
+          [tenant, id],
+        );
+        if (claimed.rowCount === 0) return undefined;
         const { rows } = await q.query<GroupRow>(
           `SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = $1 AND g.id = $2`,
           [tenant, id],
         );
         const g = rows[0];
-        if (!g) return undefined;
         const p = await problem(q, tenant, input, id);
-        if (p) return p;
+        if (p) throw new Rollback(p);
         g.name = input.name;
         g.passwordPolicyId = input.passwordPolicyId;
         g.modified = nextTimestamp(g.modified);
         await q.query(
-          'UPDATE password_sync_group SET name = $1, name_key = $2, password_policy_id = $3, modified = $4, version = $5 WHERE tenant_id = $6 AND id = $7',
-          [g.name, nameKeyOf(g.name), g.passwordPolicyId, g.modified, g.version! + 1, tenant, id],
+          'UPDATE password_sync_group SET name = $1, name_key = $2, password_policy_id = $3, modified = $4 WHERE tenant_id = $5 AND id = $6',
+          [g.name, nameKeyOf(g.name), g.passwordPolicyId, g.modified, tenant, id],
         );
         await q.query('DELETE FROM password_sync_group_source WHERE tenant_id = $1 AND group_id = $2', [tenant, id]);
         await insertSources(q, tenant, id, input.sourceIds);
-        return toView(g, input.sourceIds);
+        return { view: toView(g, input.sourceIds), version: g.version! };
+      }).catch((err: unknown) => {
+        if (err instanceof Rollback) return err.message;
+        throw err;
       }),
   };
 }
@@ -523,7 +560,8 @@ async function handle(store: Store, req: IncomingMessage, res: ServerResponse, t
     authorize(caller, READ_SCOPES, false, trackingId);
     const group = await store.get(caller.tenantId, lowerId);
     if (!group) throw notFound(trackingId, lowerId);
-    return group;
+    res.setHeader('ETag', `"${group.version}"`);
+    return group.view;
   }
   if (lowerId !== undefined && method === 'PUT') {
     authorize(caller, MANAGE_SCOPES, true, trackingId);
@@ -534,7 +572,8 @@ async function handle(store: Store, req: IncomingMessage, res: ServerResponse, t
     const updated = await store.update(caller.tenantId, lowerId, input);
     if (updated === undefined) throw notFound(trackingId, lowerId);
     if (typeof updated === 'string') throw badRequest(trackingId, [updated]);
-    return updated;
+    res.setHeader('ETag', `"${updated.version}"`);
+    return updated.view;
   }
   throw new HttpError(
     405,

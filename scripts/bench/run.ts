@@ -346,14 +346,17 @@ async function measure(
     let h = 0;
     const withClients: RequestSpec =
       headers.length === 1 ? spec : () => ({ ...spec(), headers: headers[h++ % headers.length] });
+    const from = into.latencies.length;
     await runLoad(
       withClients,
       { url: server.url, connections, seconds: secs, headers: headers[0], pid: server.proc.pid },
       into,
     );
     // Let the server finish what it had accepted before the other one is loaded: the two must
-    // never run at once (on SQLite they would also contend for the database's write lock).
-    await sleep(500);
+    // never run at once (on SQLite they would also contend for the database's write lock). Up to
+    // one request per connection is still queued; under load that takes about the median latency.
+    const recent = into.latencies.slice(from).sort((a, b) => a - b);
+    await sleep(Math.min(10_000, Math.max(500, 1.5 * (recent[Math.floor(recent.length / 2)] ?? 0))));
   };
   if (opts.warmup > 0) {
     await load(servers.service, opts.warmup, new Samples());
@@ -476,6 +479,7 @@ async function main(): Promise<void> {
       await deleteBenchTenants(target);
       const readIds = shuffled(await seedGroups(target, READ_TENANT, 1000));
       const writeIds = shuffled(await seedGroups(target, WRITE_TENANT, 1000));
+      await checkSameAnswers(servers, secret, readIds, writeIds);
       for (const c of mainCases({ readIds, writeIds })) {
         if (wantedCases && !wantedCases.includes(c.id)) continue;
         report.cases.push(await measure(c, db, servers, secret, opts.duration, opts.connections));
@@ -504,7 +508,7 @@ async function main(): Promise<void> {
         }
       }
 
-      if (opts.soak > 0 && db === 'sqlite') report.soak.push(await soak(db, service, secret, { readIds, writeIds }));
+      if (opts.soak > 0) report.soak.push(await soak(db, service, secret, { readIds, writeIds }));
 
       await stopAll();
       if (db === 'sqlite') {
@@ -555,11 +559,59 @@ async function main(): Promise<void> {
     if (report.scale.length) writeFileSync(join(opts.outDir, 'scale.svg'), scaleChart(report));
     log(`\nWrote ${join(opts.outDir, 'latest.json')}, throughput.svg${report.scale.length ? ', scale.svg' : ''}`);
   }
-  const errors = [...report.cases, ...report.scale].reduce((n, c) => n + c.service.errors + c.baseline.errors, 0);
+  const errors =
+    [...report.cases, ...report.scale].reduce((n, c) => n + c.service.errors + c.baseline.errors, 0) +
+    report.soak.reduce((n, s) => n + s.errors, 0);
   if (errors > 0) {
     log(`\n${errors} errors (non-2xx or socket errors): the figures are not valid.`);
     process.exitCode = 1;
   }
+}
+
+/**
+ * Before measuring: both servers must give the same answers (status, body, the headers that
+ * carry data), or the comparison would not be of the same work. Writes are compared by shape.
+ */
+async function checkSameAnswers(
+  servers: { service: Server; baseline: Server },
+  secret: string,
+  readIds: string[],
+  writeIds: string[],
+): Promise<void> {
+  const read = { authorization: `Bearer ${benchToken(secret, READ_TENANT)}` };
+  const write = { authorization: `Bearer ${benchToken(secret, WRITE_TENANT)}`, 'content-type': 'application/json' };
+  const body = (tag: string) =>
+    JSON.stringify({ name: `Check ${tag}`, passwordPolicyId: POLICY_ID, sourceIds: [`${tag}-b`, `${tag}-a`] });
+  const requests: { path: string; init: RequestInit; exact: boolean }[] = [
+    { path: `${API}/${readIds[0]}`, init: { headers: read }, exact: true },
+    { path: `${API}?limit=50&count=true`, init: { headers: read }, exact: true },
+    { path: `${API}?limit=250&offset=900`, init: { headers: read }, exact: true },
+    { path: API, init: { method: 'POST', headers: write }, exact: false },
+    { path: `${API}/${writeIds[0]}`, init: { method: 'PUT', headers: write }, exact: false },
+  ];
+  const shape = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(shape) : v && typeof v === 'object' ? Object.keys(v).sort() : typeof v;
+  for (const r of requests) {
+    const answers = [];
+    for (const who of ['service', 'baseline'] as const) {
+      const init = r.init.method ? { ...r.init, body: body(`check-${who}-${r.init.method}`) } : r.init;
+      const res = await fetch(`${servers[who].url}${r.path}`, init);
+      const json: unknown = await res.json();
+      answers.push({
+        status: res.status,
+        etag: res.headers.get('etag') !== null,
+        total: res.headers.get('x-total-count'),
+        body: r.exact ? json : shape(json),
+      });
+    }
+    if (JSON.stringify(answers[0]) !== JSON.stringify(answers[1])) {
+      throw new Error(
+        `service and baseline answer ${r.init.method ?? 'GET'} ${r.path} differently:\n` +
+          `  service:  ${JSON.stringify(answers[0]).slice(0, 400)}\n  baseline: ${JSON.stringify(answers[1]).slice(0, 400)}`,
+      );
+    }
+  }
+  log('  service and baseline give the same answers (status, body, ETag, X-Total-Count)');
 }
 
 async function soak(db: DbKind, service: Server, secret: string, data: Data): Promise<BenchReport['soak'][number]> {
@@ -586,8 +638,7 @@ async function soak(db: DbKind, service: Server, secret: string, data: Data): Pr
     },
     samples,
   );
-  await sleep(1000);
-  const rssEndMb = rssKb(service.proc.pid!) / 1024;
+  const rssEndMb = rssKb(service.proc.pid!) / 1024; // as the load ends
   const stats = samples.stats();
   if (samples.failures.length) log(`    ! soak: non-2xx responses, e.g. ${samples.failures.join(' | ')}`);
   log(

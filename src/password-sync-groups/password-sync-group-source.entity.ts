@@ -7,10 +7,10 @@ import { PasswordSyncGroup } from './password-sync-group.entity';
  * `position` keeps `sourceIds` in the order the client sent them.
  */
 @Entity({ name: 'password_sync_group_source' })
-@Index('IDX_password_sync_group_source_group', ['groupId', 'position'])
-// The sources of a page of groups, in order, from the index alone (without it SQLite scanned all
-// of the tenant's sources and sorted them).
-@Index('IDX_password_sync_group_source_tenant_group', ['tenantId', 'groupId', 'position', 'sourceId'])
+// A group's sources in order, from the index alone: serves reading a page of groups, replacing
+// their sources, and the foreign key's cascade (which needs group_id first). tenant_id must not lead:
+// SQLite's planner then scanned a tenant's sources for the uniqueness checks instead of using the key.
+@Index('IDX_password_sync_group_source_group_sources', ['groupId', 'tenantId', 'position', 'sourceId'])
 export class PasswordSyncGroupSource {
   @PrimaryColumn({ name: 'tenant_id', type: 'varchar', length: 255 })
   tenantId: string;
