@@ -156,7 +156,9 @@ function sqliteStore(file: string): Store {
   const insertGroup = db.prepare(
     'INSERT INTO password_sync_group (id, tenant_id, name, name_key, password_policy_id, created, modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)',
   );
-  const claim = db.prepare('UPDATE password_sync_group SET version = version + 1 WHERE tenant_id = ? AND id = ?');
+  const claim = db.prepare(
+    'UPDATE password_sync_group SET version = version + 1 WHERE tenant_id = ? AND id = ? RETURNING created, modified, version',
+  );
   const updateGroup = db.prepare(
     'UPDATE password_sync_group SET name = ?, name_key = ?, password_policy_id = ?, modified = ? WHERE tenant_id = ? AND id = ?',
   );
@@ -167,7 +169,6 @@ function sqliteStore(file: string): Store {
     if (!s) cache.set(sql, (s = db.prepare(sql)));
     return s;
   };
-  const marks = (n: number) => Array(n).fill('?').join(', ');
   const sources = db.prepare(
     'SELECT group_id AS groupId, source_id AS sourceId FROM password_sync_group_source WHERE tenant_id = ? AND group_id IN (SELECT value FROM json_each(?)) ORDER BY group_id, position',
   );
@@ -183,10 +184,15 @@ function sqliteStore(file: string): Store {
       byGroup.get(row.groupId)!.push(row.sourceId);
     return groups.map((g) => toView(g, byGroup.get(g.id)!));
   };
+  const holders = db.prepare(
+    'SELECT s.source_id AS sourceId, g.id AS groupId, g.name AS groupName FROM password_sync_group_source s JOIN password_sync_group g ON g.id = s.group_id WHERE s.tenant_id = ? AND s.source_id IN (SELECT value FROM json_each(?)) AND s.group_id <> ?',
+  );
   const conflicts = (tenant: string, sourceIds: string[], exceptId: string) =>
-    prepared(
-      `SELECT s.source_id AS sourceId, g.id AS groupId, g.name AS groupName FROM password_sync_group_source s INNER JOIN password_sync_group g ON g.id = s.group_id WHERE s.tenant_id = ? AND s.source_id IN (${marks(sourceIds.length)}) AND s.group_id <> ?`,
-    ).all(tenant, ...sourceIds, exceptId) as { sourceId: string; groupId: string; groupName: string }[];
+    holders.all(tenant, JSON.stringify(sourceIds), exceptId) as {
+      sourceId: string;
+      groupId: string;
+      groupName: string;
+    }[];
   const insertSources = (tenant: string, groupId: string, sourceIds: string[]) =>
     prepared(
       `INSERT INTO password_sync_group_source (tenant_id, source_id, group_id, position) VALUES ${Array(sourceIds.length).fill('(?, ?, ?, ?)').join(', ')}`,
@@ -218,13 +224,18 @@ function sqliteStore(file: string): Store {
     return toView(g, input.sourceIds);
   });
   const update = db.transaction((tenant: string, id: string, input: Input): Versioned | string | undefined => {
-    if (claim.run(tenant, id).changes === 0) return undefined;
-    const g = byId.get(tenant, id) as GroupRow;
+    const claimed = claim.get(tenant, id) as Pick<GroupRow, 'created' | 'modified' | 'version'> | undefined;
+    if (!claimed) return undefined;
     const p = problem(tenant, input, id);
     if (p) throw new Rollback(p);
-    g.name = input.name;
-    g.passwordPolicyId = input.passwordPolicyId;
-    g.modified = nextTimestamp(g.modified);
+    const g: GroupRow = {
+      id,
+      name: input.name,
+      passwordPolicyId: input.passwordPolicyId,
+      created: claimed.created,
+      modified: nextTimestamp(claimed.modified),
+      version: claimed.version,
+    };
     updateGroup.run(g.name, nameKeyOf(g.name), g.passwordPolicyId, g.modified, tenant, id);
     deleteSources.run(tenant, id);
     insertSources(tenant, id, input.sourceIds);
@@ -274,7 +285,7 @@ function postgresStore(url: string): Store {
       return `A password sync group named '${input.name}' already exists (${holder.rows[0].id}); names are unique ignoring case.`;
     }
     const taken = await q.query<{ sourceId: string; groupId: string; groupName: string }>(
-      'SELECT s.source_id AS "sourceId", g.id AS "groupId", g.name AS "groupName" FROM password_sync_group_source s INNER JOIN password_sync_group g ON g.id = s.group_id WHERE s.tenant_id = $1 AND s.source_id = ANY($2) AND s.group_id <> $3',
+      'SELECT s.source_id AS "sourceId", g.id AS "groupId", g.name AS "groupName" FROM password_sync_group_source s JOIN password_sync_group g ON g.id = s.group_id WHERE s.tenant_id = $1 AND s.source_id = ANY($2::varchar[]) AND s.group_id <> $3',
       [tenant, input.sourceIds, exceptId],
     );
     if (taken.rows.length > 0) {
@@ -355,21 +366,21 @@ function postgresStore(url: string): Store {
       }),
     update: (tenant, id, input) =>
       transaction(async (q) => {
-        const claimed = await q.query(
-          'UPDATE password_sync_group SET version = version + 1 WHERE tenant_id = $1 AND id = $2',
+        const { rows } = await q.query<Pick<GroupRow, 'created' | 'modified' | 'version'>>(
+          'UPDATE password_sync_group SET version = version + 1 WHERE tenant_id = $1 AND id = $2 RETURNING created, modified, version',
           [tenant, id],
         );
-        if (claimed.rowCount === 0) return undefined;
-        const { rows } = await q.query<GroupRow>(
-          `SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = $1 AND g.id = $2`,
-          [tenant, id],
-        );
-        const g = rows[0];
+        if (rows.length === 0) return undefined;
         const p = await problem(q, tenant, input, id);
         if (p) throw new Rollback(p);
-        g.name = input.name;
-        g.passwordPolicyId = input.passwordPolicyId;
-        g.modified = nextTimestamp(g.modified);
+        const g: GroupRow = {
+          id,
+          name: input.name,
+          passwordPolicyId: input.passwordPolicyId,
+          created: rows[0].created,
+          modified: nextTimestamp(rows[0].modified),
+          version: rows[0].version,
+        };
         await q.query(
           'UPDATE password_sync_group SET name = $1, name_key = $2, password_policy_id = $3, modified = $4 WHERE tenant_id = $5 AND id = $6',
           [g.name, nameKeyOf(g.name), g.passwordPolicyId, g.modified, tenant, id],

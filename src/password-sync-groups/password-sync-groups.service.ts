@@ -1,19 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager, Not, QueryFailedError } from 'typeorm';
+import { EntityManager, QueryFailedError, type QueryResult } from 'typeorm';
 import { UnitOfWork } from '../common/database/unit-of-work';
 import type { Page } from '../common/pagination/paging-query';
 import type { PasswordSyncGroupInput, PasswordSyncGroupView } from './dto/password-sync-group.dto';
-import { GroupQueries, type GroupRow, type SourceRow } from './password-sync-group.queries';
-import { PasswordSyncGroupSource } from './password-sync-group-source.entity';
-import { PasswordSyncGroup } from './password-sync-group.entity';
+import { GroupQueries, type GroupRow, type SourceHolderRow, type SourceRow } from './password-sync-group.queries';
 import {
   ConcurrentConflictError,
   GroupChangedError,
   GroupNotFoundError,
   NameTakenError,
   SourceAlreadyInGroupError,
-  type SourceConflict,
 } from './password-sync-groups.errors';
 
 /**
@@ -39,6 +36,19 @@ function nextTimestamp(previous: string): string {
 export interface VersionedGroup {
   group: PasswordSyncGroupView;
   version: number;
+}
+
+/** What claiming a group for an update returns. */
+type ClaimedRow = Pick<GroupRow, 'created' | 'modified' | 'version'>;
+
+/**
+ * The rows a statement returned, for statements whose plain result differs by driver
+ * (`UPDATE … RETURNING` is `[rows, count]` from TypeORM's PostgreSQL runner). Writes only:
+ * they run in a transaction, so the manager has its query runner.
+ */
+async function rowsOf<T>(m: EntityManager, sql: string, params: unknown[]): Promise<T[]> {
+  const result = (await m.queryRunner!.query(sql, params, true)) as QueryResult<T>;
+  return result.records;
 }
 
 /** How many times a write is run again after PostgreSQL aborted it for a deadlock or a serialization failure. */
@@ -87,20 +97,25 @@ export class PasswordSyncGroupsService {
   create(tenantId: string, input: PasswordSyncGroupInput): Promise<PasswordSyncGroupView> {
     return this.retryOnConflict(() =>
       this.uow.write(async (m) => {
-        await this.assertFree(m, tenantId, input, undefined);
+        await this.assertFree(m, tenantId, input, '');
         const now = new Date().toISOString();
-        const group = m.create(PasswordSyncGroup, {
+        const group = {
           id: randomUUID(),
-          tenantId,
           name: input.name,
-          nameKey: nameKeyOf(input.name),
           passwordPolicyId: input.passwordPolicyId,
           created: now,
           modified: now,
-          version: 1,
-        });
-        await m.insert(PasswordSyncGroup, group);
-        await this.insertSources(m, group, input.sourceIds);
+        };
+        await m.query(this.sql.insertGroup, [
+          group.id,
+          tenantId,
+          group.name,
+          nameKeyOf(group.name),
+          group.passwordPolicyId,
+          now,
+          now,
+        ]);
+        await this.insertSources(m, tenantId, group.id, input.sourceIds);
         return toView(group, input.sourceIds);
       }),
     );
@@ -119,27 +134,27 @@ export class PasswordSyncGroupsService {
   ): Promise<VersionedGroup> {
     return this.retryOnConflict(() =>
       this.uow.write(async (m) => {
-        await this.claim(m, 'update', tenantId, id, expectedVersions);
-        // The row is ours until commit (on PostgreSQL it is locked by the claim), so this read is current.
-        const group = await m.findOneByOrFail(PasswordSyncGroup, { tenantId, id });
+        // The row is ours until commit (on PostgreSQL the claim locks it), so what it returns is current.
+        const claimed = await this.claim<ClaimedRow>(m, 'update', tenantId, id, expectedVersions);
         await this.assertFree(m, tenantId, input, id);
-        group.name = input.name;
-        group.nameKey = nameKeyOf(input.name);
-        group.passwordPolicyId = input.passwordPolicyId;
-        group.modified = nextTimestamp(group.modified);
-        await m.update(
-          PasswordSyncGroup,
-          { tenantId, id },
-          {
-            name: group.name,
-            nameKey: group.nameKey,
-            passwordPolicyId: group.passwordPolicyId,
-            modified: group.modified,
-          },
-        );
-        await m.delete(PasswordSyncGroupSource, { tenantId, groupId: id });
-        await this.insertSources(m, group, input.sourceIds);
-        return { group: toView(group, input.sourceIds), version: group.version };
+        const group = {
+          id,
+          name: input.name,
+          passwordPolicyId: input.passwordPolicyId,
+          created: claimed.created,
+          modified: nextTimestamp(claimed.modified),
+        };
+        await m.query(this.sql.updateGroup, [
+          group.name,
+          nameKeyOf(group.name),
+          group.passwordPolicyId,
+          group.modified,
+          tenantId,
+          id,
+        ]);
+        await m.query(this.sql.deleteSources, [tenantId, id]);
+        await this.insertSources(m, tenantId, id, input.sourceIds);
+        return { group: toView(group, input.sourceIds), version: claimed.version };
       }),
     );
   }
@@ -151,65 +166,56 @@ export class PasswordSyncGroupsService {
         // The group row first (as update claims it first): one lock order, so update and delete cannot deadlock.
         await this.claim(m, 'delete', tenantId, id, expectedVersions);
         // The foreign key cascades too; deleting explicitly keeps this independent of it.
-        await m.delete(PasswordSyncGroupSource, { tenantId, groupId: id });
+        await m.query(this.sql.deleteSources, [tenantId, id]);
       }),
     );
   }
 
   /**
    * The atomic version check, as one statement on the group row: `UPDATE … SET version =
-   * version + 1` (update) or `DELETE` (delete), `WHERE tenant_id = … AND id = … [AND version
-   * IN (…)]`. When it touches no row, tells why: the group does not exist (404) or its version
-   * is not an expected one (412, naming the current ETag).
+   * version + 1 … RETURNING` (update) or `DELETE … RETURNING` (delete), `WHERE tenant_id = …
+   * AND id = … [AND version IN (…)]`. Returns the claimed row; when it touches no row, tells
+   * why: the group does not exist (404) or its version is not an expected one (412, naming the
+   * current ETag).
    */
-  private async claim(
+  private async claim<T>(
     m: EntityManager,
     action: 'update' | 'delete',
     tenantId: string,
     id: string,
     expectedVersions: readonly number[] | undefined,
-  ): Promise<void> {
+  ): Promise<T> {
     if (expectedVersions === undefined || expectedVersions.length > 0) {
-      const base = m.createQueryBuilder();
-      const query = (
-        action === 'update'
-          ? base.update(PasswordSyncGroup).set({ version: () => 'version + 1' })
-          : base.delete().from(PasswordSyncGroup)
-      ).where('tenant_id = :tenantId AND id = :id', { tenantId, id });
-      if (expectedVersions) query.andWhere('version IN (:...expectedVersions)', { expectedVersions });
-      const { affected } = await query.execute();
-      if (affected) return;
+      const sql = this.sql;
+      const [claimed] = expectedVersions
+        ? await rowsOf<T>(m, action === 'update' ? sql.claimForUpdateIf : sql.claimForDeleteIf, [
+            tenantId,
+            id,
+            sql.versionList(expectedVersions),
+          ])
+        : await rowsOf<T>(m, action === 'update' ? sql.claimForUpdate : sql.claimForDelete, [tenantId, id]);
+      if (claimed) return claimed;
     }
-    const current = await m.findOne(PasswordSyncGroup, {
-      where: { tenantId, id },
-      select: { id: true, version: true },
-    });
+    const [current] = await m.query<{ version: number }[]>(this.sql.versionOf, [tenantId, id]);
     if (!current) throw new GroupNotFoundError(id);
     throw new GroupChangedError(id, current.version);
   }
 
-  /** The uniqueness rules, checked for a message that names the conflict. */
+  /** The uniqueness rules, checked for a message that names the conflict (`exceptId` '' excepts no group). */
   private async assertFree(
     m: EntityManager,
     tenantId: string,
     input: PasswordSyncGroupInput,
-    exceptId: string | undefined,
+    exceptId: string,
   ): Promise<void> {
-    const others = exceptId ? { id: Not(exceptId) } : {};
-    const holder = await m.findOne(PasswordSyncGroup, {
-      where: { tenantId, nameKey: nameKeyOf(input.name), ...others },
-      select: { id: true },
-    });
+    const [holder] = await m.query<{ id: string }[]>(this.sql.nameHolder, [tenantId, nameKeyOf(input.name), exceptId]);
     if (holder) throw new NameTakenError(input.name, holder.id);
 
-    const query = m
-      .createQueryBuilder(PasswordSyncGroupSource, 's')
-      .innerJoin(PasswordSyncGroup, 'g', 'g.id = s.group_id')
-      .select(['s.source_id AS "sourceId"', 'g.id AS "groupId"', 'g.name AS "groupName"'])
-      .where('s.tenant_id = :tenantId', { tenantId })
-      .andWhere('s.source_id IN (:...sourceIds)', { sourceIds: input.sourceIds });
-    if (exceptId) query.andWhere('s.group_id <> :exceptId', { exceptId });
-    const taken = await query.getRawMany<SourceConflict>();
+    const taken = await m.query<SourceHolderRow[]>(this.sql.sourceHolders, [
+      tenantId,
+      this.sql.idList(input.sourceIds),
+      exceptId,
+    ]);
     if (taken.length > 0) {
       const order = new Map(input.sourceIds.map((s, i) => [s, i]));
       taken.sort((a, b) => order.get(a.sourceId)! - order.get(b.sourceId)!);
@@ -222,15 +228,12 @@ export class PasswordSyncGroupsService {
    * claiming overlapping sources then take the index entries in one order and wait for each
    * other instead of deadlocking.
    */
-  private async insertSources(m: EntityManager, group: PasswordSyncGroup, sourceIds: string[]): Promise<void> {
-    const rows = sourceIds.map((sourceId, position) => ({
-      tenantId: group.tenantId,
-      sourceId,
-      groupId: group.id,
-      position,
-    }));
-    rows.sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
-    await m.insert(PasswordSyncGroupSource, rows);
+  private async insertSources(m: EntityManager, tenantId: string, groupId: string, sourceIds: string[]): Promise<void> {
+    const ordered = sourceIds.map((sourceId, position) => ({ sourceId, position }));
+    ordered.sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
+    const params: unknown[] = [];
+    for (const row of ordered) params.push(tenantId, row.sourceId, groupId, row.position);
+    await m.query(this.sql.insertSources(ordered.length), params);
   }
 
   private async withSources(m: EntityManager, tenantId: string, groups: GroupRow[]): Promise<PasswordSyncGroupView[]> {
