@@ -141,6 +141,7 @@ describe('every error example in the OpenAPI document is a body the service real
     const refused = () =>
       Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }));
     const uow = apps.down.app.get(UnitOfWork);
+    jest.spyOn(uow, 'query').mockImplementation(refused);
     jest.spyOn(uow, 'read').mockImplementation(refused);
     jest.spyOn(uow, 'write').mockImplementation(refused);
     // A database that fails every query: the service must answer the 500 envelope, nothing more.

@@ -17,6 +17,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { hostname } from 'node:os';
 import { Pool, type PoolClient } from 'pg';
 import { verify } from 'jsonwebtoken';
+// SQL text only (no framework): the baseline runs exactly the service's statements.
+import {
+  GroupQueries,
+  type GroupRow,
+  type GroupWithSourcesRow,
+  type SourceHolderRow,
+} from '../../src/password-sync-groups/password-sync-group.queries';
 
 const env = process.env;
 const key = createSecretKey(Buffer.from(env.JWT_SECRET ?? '', 'utf8'));
@@ -38,14 +45,6 @@ interface View {
   created: string;
   modified: string;
 }
-interface GroupRow {
-  id: string;
-  name: string;
-  passwordPolicyId: string;
-  created: string;
-  modified: string;
-  version?: number;
-}
 interface Input {
   name: string;
   passwordPolicyId: string;
@@ -54,8 +53,6 @@ interface Input {
 
 /** Thrown inside a transaction to roll it back and answer 400 with this text. */
 class Rollback extends Error {}
-
-const READ_SNAPSHOT = 'BEGIN ISOLATION LEVEL REPEATABLE READ';
 
 class HttpError extends Error {
   constructor(
@@ -102,7 +99,7 @@ function nextTimestamp(previous: string): string {
   return new Date(Math.max(Date.now(), Date.parse(previous) + 1)).toISOString();
 }
 
-const toView = (g: GroupRow, sourceIds: string[]): View => ({
+const toView = (g: Omit<GroupRow, 'version'>, sourceIds: string[]): View => ({
   id: g.id,
   name: g.name,
   passwordPolicyId: g.passwordPolicyId,
@@ -113,12 +110,12 @@ const toView = (g: GroupRow, sourceIds: string[]): View => ({
 
 // ---------------------------------------------------------------- database
 
-/** The queries, as the service runs them (same statements, same order, same transactions). */
+/** The queries, as the service runs them (same statements from GroupQueries, same order, same transactions). */
 interface Store {
   get(tenant: string, id: string): Promise<Versioned | undefined>;
   list(tenant: string, limit: number, offset: number, count: boolean): Promise<{ items: View[]; total?: number }>;
   create(tenant: string, input: Input): Promise<View | string>;
-  /** As the service: the row is claimed first (version + 1), then read, checked and replaced. */
+  /** As the service: the row is claimed first (version + 1, returning what the update keeps), then checked and replaced. */
   update(tenant: string, id: string, input: Input): Promise<Versioned | string | undefined>;
 }
 
@@ -134,12 +131,44 @@ const bySourceId = (sourceIds: string[]) =>
     .map((sourceId, position) => ({ sourceId, position }))
     .sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
 
-const GROUP_COLUMNS = 'g.id, g.name, g.password_policy_id AS "passwordPolicyId", g.created, g.modified, g.version';
-/** The page's ids from the (tenant_id, created, id) index alone, then those rows (as the service). */
-const PAGE_FROM = `FROM password_sync_group g JOIN (SELECT id FROM password_sync_group WHERE tenant_id = ? ORDER BY created, id LIMIT ? OFFSET ?) p ON p.id = g.id ORDER BY g.created, g.id`;
-const numbered = (sql: string) => {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
+const problemOf = (input: Input, holder: string | undefined, taken: SourceHolderRow[]): string | undefined => {
+  if (holder)
+    return `A password sync group named '${input.name}' already exists (${holder}); names are unique ignoring case.`;
+  if (taken.length > 0)
+    return taken
+      .map((c) => `Source '${c.sourceId}' already belongs to password sync group '${c.groupName}' (${c.groupId}).`)
+      .join(' ');
+  return undefined;
+};
+const sourceParams = (tenant: string, groupId: string, sourceIds: string[]) =>
+  bySourceId(sourceIds).flatMap((s) => [tenant, s.sourceId, groupId, s.position]);
+type Claimed = Pick<GroupRow, 'created' | 'modified' | 'version'>;
+const replaced = (id: string, input: Input, claimed: Claimed): GroupRow => ({
+  id,
+  name: input.name,
+  passwordPolicyId: input.passwordPolicyId,
+  created: claimed.created,
+  modified: nextTimestamp(claimed.modified),
+  version: claimed.version,
+});
+const created = (input: Input): Omit<GroupRow, 'version'> => {
+  const now = new Date().toISOString();
+  return { id: randomUUID(), name: input.name, passwordPolicyId: input.passwordPolicyId, created: now, modified: now };
+};
+const groupParams = (tenant: string, g: Omit<GroupRow, 'version'>) => [
+  g.id,
+  tenant,
+  g.name,
+  nameKeyOf(g.name),
+  g.passwordPolicyId,
+  g.created,
+  g.modified,
+];
+/** A list answer from the service's list statements (see GroupQueries.pageWithTotal for the empty page). */
+const pageOf = (sql: GroupQueries, rows: GroupWithSourcesRow[], withTotal: boolean) => {
+  if (!withTotal) return { items: rows.map((r) => toView(r, sql.sourceIdsOf(r))), total: undefined };
+  const items = rows[0].id === null ? [] : rows.map((r) => toView(r, sql.sourceIdsOf(r)));
+  return { items, total: Number(rows[0].total) };
 };
 
 function sqliteStore(file: string): Store {
@@ -147,109 +176,53 @@ function sqliteStore(file: string): Store {
   db.pragma('journal_mode = WAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  const byId = db.prepare(`SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = ? AND g.id = ?`);
-  const page = db.prepare(`SELECT ${GROUP_COLUMNS} ${PAGE_FROM}`);
-  const count = db.prepare('SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = ?').pluck();
-  const nameHolder = db
-    .prepare('SELECT id FROM password_sync_group WHERE tenant_id = ? AND name_key = ? AND id <> ? LIMIT 1')
-    .pluck();
-  const insertGroup = db.prepare(
-    'INSERT INTO password_sync_group (id, tenant_id, name, name_key, password_policy_id, created, modified, version) VALUES (?, ?, ?, ?, ?, ?, ?, 1)',
-  );
-  const claim = db.prepare(
-    'UPDATE password_sync_group SET version = version + 1 WHERE tenant_id = ? AND id = ? RETURNING created, modified, version',
-  );
-  const updateGroup = db.prepare(
-    'UPDATE password_sync_group SET name = ?, name_key = ?, password_policy_id = ?, modified = ? WHERE tenant_id = ? AND id = ?',
-  );
-  const deleteSources = db.prepare('DELETE FROM password_sync_group_source WHERE tenant_id = ? AND group_id = ?');
+  const sql = new GroupQueries('sqlite');
   const cache = new Map<string, Database.Statement>();
-  const prepared = (sql: string) => {
-    let s = cache.get(sql);
-    if (!s) cache.set(sql, (s = db.prepare(sql)));
+  const prepared = (text: string) => {
+    let s = cache.get(text);
+    if (!s) cache.set(text, (s = db.prepare(text)));
     return s;
   };
-  const sources = db.prepare(
-    'SELECT group_id AS groupId, source_id AS sourceId FROM password_sync_group_source WHERE tenant_id = ? AND group_id IN (SELECT value FROM json_each(?)) ORDER BY group_id, position',
-  );
-  const sourcesOf = (tenant: string, ids: string[]) =>
-    sources.all(tenant, JSON.stringify(ids)) as { groupId: string; sourceId: string }[];
-  const withSources = (tenant: string, groups: GroupRow[]): View[] => {
-    if (groups.length === 0) return [];
-    const byGroup = new Map<string, string[]>(groups.map((g) => [g.id, []]));
-    for (const row of sourcesOf(
-      tenant,
-      groups.map((g) => g.id),
-    ))
-      byGroup.get(row.groupId)!.push(row.sourceId);
-    return groups.map((g) => toView(g, byGroup.get(g.id)!));
-  };
-  const holders = db.prepare(
-    'SELECT s.source_id AS sourceId, g.id AS groupId, g.name AS groupName FROM password_sync_group_source s JOIN password_sync_group g ON g.id = s.group_id WHERE s.tenant_id = ? AND s.source_id IN (SELECT value FROM json_each(?)) AND s.group_id <> ?',
-  );
-  const conflicts = (tenant: string, sourceIds: string[], exceptId: string) =>
-    holders.all(tenant, JSON.stringify(sourceIds), exceptId) as {
-      sourceId: string;
-      groupId: string;
-      groupName: string;
-    }[];
-  const insertSources = (tenant: string, groupId: string, sourceIds: string[]) =>
-    prepared(
-      `INSERT INTO password_sync_group_source (tenant_id, source_id, group_id, position) VALUES ${Array(sourceIds.length).fill('(?, ?, ?, ?)').join(', ')}`,
-    ).run(bySourceId(sourceIds).flatMap((s) => [tenant, s.sourceId, groupId, s.position]));
   const problem = (tenant: string, input: Input, exceptId: string): string | undefined => {
-    const holder = nameHolder.get(tenant, nameKeyOf(input.name), exceptId) as string | undefined;
-    if (holder)
-      return `A password sync group named '${input.name}' already exists (${holder}); names are unique ignoring case.`;
-    const taken = conflicts(tenant, input.sourceIds, exceptId);
-    if (taken.length > 0)
-      return taken
-        .map((c) => `Source '${c.sourceId}' already belongs to password sync group '${c.groupName}' (${c.groupId}).`)
-        .join(' ');
-    return undefined;
+    const holder = prepared(sql.nameHolder).get(tenant, nameKeyOf(input.name), exceptId) as { id: string } | undefined;
+    if (holder) return problemOf(input, holder.id, []);
+    const taken = prepared(sql.sourceHolders).all(tenant, sql.idList(input.sourceIds), exceptId) as SourceHolderRow[];
+    return problemOf(input, undefined, taken);
   };
+  const insertSources = (tenant: string, groupId: string, sourceIds: string[]) =>
+    prepared(sql.insertSources(sourceIds.length)).run(sourceParams(tenant, groupId, sourceIds));
   const create = db.transaction((tenant: string, input: Input): View | string => {
     const p = problem(tenant, input, '');
     if (p) return p;
-    const now = new Date().toISOString();
-    const g: GroupRow = {
-      id: randomUUID(),
-      name: input.name,
-      passwordPolicyId: input.passwordPolicyId,
-      created: now,
-      modified: now,
-    };
-    insertGroup.run(g.id, tenant, g.name, nameKeyOf(g.name), g.passwordPolicyId, now, now);
+    const g = created(input);
+    prepared(sql.insertGroup).run(groupParams(tenant, g));
     insertSources(tenant, g.id, input.sourceIds);
     return toView(g, input.sourceIds);
   });
   const update = db.transaction((tenant: string, id: string, input: Input): Versioned | string | undefined => {
-    const claimed = claim.get(tenant, id) as Pick<GroupRow, 'created' | 'modified' | 'version'> | undefined;
+    const claimed = prepared(sql.claimForUpdate).get(tenant, id) as Claimed | undefined;
     if (!claimed) return undefined;
     const p = problem(tenant, input, id);
     if (p) throw new Rollback(p);
-    const g: GroupRow = {
-      id,
-      name: input.name,
-      passwordPolicyId: input.passwordPolicyId,
-      created: claimed.created,
-      modified: nextTimestamp(claimed.modified),
-      version: claimed.version,
-    };
-    updateGroup.run(g.name, nameKeyOf(g.name), g.passwordPolicyId, g.modified, tenant, id);
-    deleteSources.run(tenant, id);
+    const g = replaced(id, input, claimed);
+    prepared(sql.updateGroup).run(g.name, nameKeyOf(g.name), g.passwordPolicyId, g.modified, tenant, id);
+    prepared(sql.deleteSources).run(tenant, id);
     insertSources(tenant, id, input.sourceIds);
-    return { view: toView(g, input.sourceIds), version: g.version! };
+    return { view: toView(g, input.sourceIds), version: g.version };
   });
   return {
     get: async (tenant, id) => {
-      const g = byId.get(tenant, id) as GroupRow | undefined;
-      return g && { view: withSources(tenant, [g])[0], version: g.version! };
+      const row = prepared(sql.byId).get(tenant, id) as GroupWithSourcesRow | undefined;
+      return row && { view: toView(row, sql.sourceIdsOf(row)), version: row.version };
     },
     list: async (tenant, limit, offset, withTotal) => {
-      const total = withTotal ? (count.get(tenant) as number) : undefined;
-      const groups = limit === 0 ? [] : (page.all(tenant, limit, offset) as GroupRow[]);
-      return { items: withSources(tenant, groups), total };
+      if (!withTotal && limit === 0) return { items: [], total: undefined };
+      const rows = (
+        withTotal
+          ? prepared(sql.pageWithTotal).all(tenant, tenant, limit, offset)
+          : prepared(sql.page).all(tenant, limit, offset)
+      ) as GroupWithSourcesRow[];
+      return pageOf(sql, rows, withTotal);
     },
     create: async (tenant, input) => create(tenant, input),
     update: async (tenant, id, input) => {
@@ -265,50 +238,21 @@ function sqliteStore(file: string): Store {
 
 function postgresStore(url: string): Store {
   const pool = new Pool({ connectionString: url, max: 10 });
+  const sql = new GroupQueries('postgres');
   type Q = Pick<PoolClient, 'query'>;
-  const sourcesOf = async (q: Q, tenant: string, groups: GroupRow[]): Promise<View[]> => {
-    if (groups.length === 0) return [];
-    const { rows } = await q.query<{ groupId: string; sourceId: string }>(
-      'SELECT group_id AS "groupId", source_id AS "sourceId" FROM password_sync_group_source WHERE tenant_id = $1 AND group_id = ANY($2::varchar[]) ORDER BY group_id, position',
-      [tenant, groups.map((g) => g.id)],
-    );
-    const byGroup = new Map<string, string[]>(groups.map((g) => [g.id, []]));
-    for (const row of rows) byGroup.get(row.groupId)!.push(row.sourceId);
-    return groups.map((g) => toView(g, byGroup.get(g.id)!));
-  };
   const problem = async (q: Q, tenant: string, input: Input, exceptId: string): Promise<string | undefined> => {
-    const holder = await q.query<{ id: string }>(
-      'SELECT id FROM password_sync_group WHERE tenant_id = $1 AND name_key = $2 AND id <> $3 LIMIT 1',
-      [tenant, nameKeyOf(input.name), exceptId],
-    );
-    if (holder.rows.length > 0) {
-      return `A password sync group named '${input.name}' already exists (${holder.rows[0].id}); names are unique ignoring case.`;
-    }
-    const taken = await q.query<{ sourceId: string; groupId: string; groupName: string }>(
-      'SELECT s.source_id AS "sourceId", g.id AS "groupId", g.name AS "groupName" FROM password_sync_group_source s JOIN password_sync_group g ON g.id = s.group_id WHERE s.tenant_id = $1 AND s.source_id = ANY($2::varchar[]) AND s.group_id <> $3',
-      [tenant, input.sourceIds, exceptId],
-    );
-    if (taken.rows.length > 0) {
-      return taken.rows
-        .map((c) => `Source '${c.sourceId}' already belongs to password sync group '${c.groupName}' (${c.groupId}).`)
-        .join(' ');
-    }
-    return undefined;
+    const holder = await q.query<{ id: string }>(sql.nameHolder, [tenant, nameKeyOf(input.name), exceptId]);
+    if (holder.rows.length > 0) return problemOf(input, holder.rows[0].id, []);
+    const taken = await q.query<SourceHolderRow>(sql.sourceHolders, [tenant, sql.idList(input.sourceIds), exceptId]);
+    return problemOf(input, undefined, taken.rows);
   };
-  const insertSources = (q: Q, tenant: string, groupId: string, sourceIds: string[]) => {
-    const rows = bySourceId(sourceIds);
-    return q.query(
-      `INSERT INTO password_sync_group_source (tenant_id, source_id, group_id, position) VALUES ${rows
-        .map((r, i) => `($1, $${i + 3}, $2, ${r.position})`)
-        .join(', ')}`,
-      [tenant, groupId, ...rows.map((r) => r.sourceId)],
-    );
-  };
-  /** Writes in a transaction; reads in a REPEATABLE READ one, so all their queries see one snapshot (as the service). */
-  const transaction = async <T>(work: (q: Q) => Promise<T>, begin = 'BEGIN'): Promise<T> => {
+  const insertSources = (q: Q, tenant: string, groupId: string, sourceIds: string[]) =>
+    q.query(sql.insertSources(sourceIds.length), sourceParams(tenant, groupId, sourceIds));
+  /** Writes in a transaction, as the service; reads are one statement each, outside one. */
+  const transaction = async <T>(work: (q: Q) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     try {
-      await client.query(begin);
+      await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
@@ -320,74 +264,37 @@ function postgresStore(url: string): Store {
     }
   };
   return {
-    get: (tenant, id) =>
-      transaction(async (q) => {
-        const { rows } = await q.query<GroupRow>(
-          `SELECT ${GROUP_COLUMNS} FROM password_sync_group g WHERE g.tenant_id = $1 AND g.id = $2`,
-          [tenant, id],
-        );
-        return rows.length ? { view: (await sourcesOf(q, tenant, rows))[0], version: rows[0].version! } : undefined;
-      }, READ_SNAPSHOT),
-    list: (tenant, limit, offset, withTotal) =>
-      transaction(async (q) => {
-        const total = withTotal
-          ? Number(
-              (
-                await q.query<{ n: string }>('SELECT COUNT(*) AS n FROM password_sync_group WHERE tenant_id = $1', [
-                  tenant,
-                ])
-              ).rows[0].n,
-            )
-          : undefined;
-        const groups =
-          limit === 0
-            ? []
-            : (await q.query<GroupRow>(numbered(`SELECT ${GROUP_COLUMNS} ${PAGE_FROM}`), [tenant, limit, offset])).rows;
-        return { items: await sourcesOf(q, tenant, groups), total };
-      }, READ_SNAPSHOT),
+    get: async (tenant, id) => {
+      const { rows } = await pool.query<GroupWithSourcesRow>(sql.byId, [tenant, id]);
+      return rows.length ? { view: toView(rows[0], sql.sourceIdsOf(rows[0])), version: rows[0].version } : undefined;
+    },
+    list: async (tenant, limit, offset, withTotal) => {
+      if (!withTotal && limit === 0) return { items: [], total: undefined };
+      const { rows } = withTotal
+        ? await pool.query<GroupWithSourcesRow>(sql.pageWithTotal, [tenant, tenant, limit, offset])
+        : await pool.query<GroupWithSourcesRow>(sql.page, [tenant, limit, offset]);
+      return pageOf(sql, rows, withTotal);
+    },
     create: (tenant, input) =>
       transaction(async (q) => {
         const p = await problem(q, tenant, input, '');
         if (p) return p;
-        const now = new Date().toISOString();
-        const g: GroupRow = {
-          id: randomUUID(),
-          name: input.name,
-          passwordPolicyId: input.passwordPolicyId,
-          created: now,
-          modified: now,
-        };
-        await q.query(
-          'INSERT INTO password_sync_group (id, tenant_id, name, name_key, password_policy_id, created, modified, version) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)',
-          [g.id, tenant, g.name, nameKeyOf(g.name), g.passwordPolicyId, now, now],
-        );
+        const g = created(input);
+        await q.query(sql.insertGroup, groupParams(tenant, g));
         await insertSources(q, tenant, g.id, input.sourceIds);
         return toView(g, input.sourceIds);
       }),
     update: (tenant, id, input) =>
       transaction(async (q) => {
-        const { rows } = await q.query<Pick<GroupRow, 'created' | 'modified' | 'version'>>(
-          'UPDATE password_sync_group SET version = version + 1 WHERE tenant_id = $1 AND id = $2 RETURNING created, modified, version',
-          [tenant, id],
-        );
+        const { rows } = await q.query<Claimed>(sql.claimForUpdate, [tenant, id]);
         if (rows.length === 0) return undefined;
         const p = await problem(q, tenant, input, id);
         if (p) throw new Rollback(p);
-        const g: GroupRow = {
-          id,
-          name: input.name,
-          passwordPolicyId: input.passwordPolicyId,
-          created: rows[0].created,
-          modified: nextTimestamp(rows[0].modified),
-          version: rows[0].version,
-        };
-        await q.query(
-          'UPDATE password_sync_group SET name = $1, name_key = $2, password_policy_id = $3, modified = $4 WHERE tenant_id = $5 AND id = $6',
-          [g.name, nameKeyOf(g.name), g.passwordPolicyId, g.modified, tenant, id],
-        );
-        await q.query('DELETE FROM password_sync_group_source WHERE tenant_id = $1 AND group_id = $2', [tenant, id]);
+        const g = replaced(id, input, rows[0]);
+        await q.query(sql.updateGroup, [g.name, nameKeyOf(g.name), g.passwordPolicyId, g.modified, tenant, id]);
+        await q.query(sql.deleteSources, [tenant, id]);
         await insertSources(q, tenant, id, input.sourceIds);
-        return { view: toView(g, input.sourceIds), version: g.version! };
+        return { view: toView(g, input.sourceIds), version: g.version };
       }).catch((err: unknown) => {
         if (err instanceof Rollback) return err.message;
         throw err;

@@ -4,10 +4,13 @@ import type { PasswordSyncGroup } from './password-sync-group.entity';
 /** The columns of a group that reads return (entity property names). */
 export type GroupRow = Pick<PasswordSyncGroup, 'id' | 'name' | 'passwordPolicyId' | 'created' | 'modified' | 'version'>;
 
-/** One source of a group, as the sources query returns it. */
-export interface SourceRow {
-  groupId: string;
-  sourceId: string;
+/**
+ * A group with its sources as one row: `sourceIds` is an array on PostgreSQL and JSON text
+ * on SQLite (see `sourceIdsOf`). `total` only on the list-with-count statement, on every row.
+ */
+export interface GroupWithSourcesRow extends GroupRow {
+  sourceIds: string[] | string;
+  total?: number | string;
 }
 
 /** What the uniqueness check finds: a source of the request that another group already holds. */
@@ -28,18 +31,22 @@ export interface SourceHolderRow {
  * parameter (see `idList`), so each statement's text, and its prepared form, is constant.
  */
 export class GroupQueries {
-  /** (tenantId, id) → 0 or 1 GroupRow. */
+  /** (tenantId, id) → 0 or 1 GroupWithSourcesRow. */
   readonly byId: string;
   /**
-   * (tenantId, limit, offset) → GroupRow[] in list order. The page's ids are picked from the
-   * (tenant_id, created, id) index alone, and only those rows are then read: a deep offset
-   * skips index entries, not table rows.
+   * (tenantId, limit, offset) → GroupWithSourcesRow[] in list order. The page's ids are picked
+   * from the (tenant_id, created, id) index alone, and only those rows are then read: a deep
+   * offset skips index entries, not table rows.
    */
   readonly page: string;
-  /** (tenantId) → [{ total }]: read from the narrow (tenant_id) index. */
-  readonly count: string;
-  /** (tenantId, ids) → SourceRow[] ordered by group, then position; pass `ids` through `idList`. */
-  readonly sourcesOf: string;
+  /**
+   * (tenantId, tenantId, limit, offset) → the page as `page` does, each row with the tenant's `total`;
+   * an empty page is one row with the total and null group columns. One statement, so the
+   * count and the page are one snapshot of the database.
+   */
+  readonly pageWithTotal: string;
+  /** The source ids of a row, in the client's order. */
+  readonly sourceIdsOf: (row: GroupWithSourcesRow) => string[];
   /** One parameter for a list of ids: an array on PostgreSQL, JSON on SQLite (one statement for any length). */
   readonly idList: (ids: readonly string[]) => unknown;
 
@@ -69,20 +76,29 @@ export class GroupQueries {
   readonly versionList: (versions: readonly number[]) => unknown;
 
   constructor(dialect: SqlDialect) {
-    const columns = `g.id, g.name, g.password_policy_id AS "passwordPolicyId", g.created, g.modified, g.version`;
     const sql = (text: string) => (dialect === 'postgres' ? numbered(text) : text);
-    this.byId = sql(`SELECT ${columns} FROM password_sync_group g WHERE g.tenant_id = ? AND g.id = ?`);
-    this.page = sql(
+    // A group's sources, in order, read from the (group_id, tenant_id, position, source_id) index alone.
+    const sources =
+      dialect === 'postgres'
+        ? `ARRAY(SELECT s.source_id FROM password_sync_group_source s WHERE s.group_id = g.id AND s.tenant_id = g.tenant_id ORDER BY s.position)`
+        : `(SELECT json_group_array(s.source_id ORDER BY s.position) FROM password_sync_group_source s WHERE s.group_id = g.id AND s.tenant_id = g.tenant_id)`;
+    const columns =
+      `g.id, g.name, g.password_policy_id AS "passwordPolicyId", g.created, g.modified, g.version, ` +
+      `${sources} AS "sourceIds"`;
+    const pageOf =
       `SELECT ${columns} FROM password_sync_group g ` +
-        `JOIN (SELECT id FROM password_sync_group WHERE tenant_id = ? ORDER BY created, id LIMIT ? OFFSET ?) p ON p.id = g.id ` +
-        `ORDER BY g.created, g.id`,
+      `JOIN (SELECT id FROM password_sync_group WHERE tenant_id = ? ORDER BY created, id LIMIT ? OFFSET ?) p ON p.id = g.id`;
+    this.byId = sql(`SELECT ${columns} FROM password_sync_group g WHERE g.tenant_id = ? AND g.id = ?`);
+    this.page = sql(`${pageOf} ORDER BY g.created, g.id`);
+    this.pageWithTotal = sql(
+      `WITH t AS (SELECT COUNT(*) AS total FROM password_sync_group WHERE tenant_id = ?), page AS (${pageOf}) ` +
+        `SELECT t.total, page.* FROM t LEFT JOIN page ON 1 = 1 ORDER BY page.created, page.id`,
     );
-    this.count = sql(`SELECT COUNT(*) AS "total" FROM password_sync_group WHERE tenant_id = ?`);
+    this.sourceIdsOf =
+      dialect === 'postgres'
+        ? (row) => row.sourceIds as string[]
+        : (row) => JSON.parse(row.sourceIds as string) as string[];
     const ids = dialect === 'postgres' ? `= ANY(?::varchar[])` : `IN (SELECT value FROM json_each(?))`;
-    this.sourcesOf = sql(
-      `SELECT group_id AS "groupId", source_id AS "sourceId" FROM password_sync_group_source ` +
-        `WHERE tenant_id = ? AND group_id ${ids} ORDER BY group_id, position`,
-    );
     this.idList = dialect === 'postgres' ? (list) => list : (list) => JSON.stringify(list);
     this.versionList = dialect === 'postgres' ? (list) => list : (list) => JSON.stringify(list);
     const versions = dialect === 'postgres' ? `= ANY(?::int[])` : `IN (SELECT value FROM json_each(?))`;

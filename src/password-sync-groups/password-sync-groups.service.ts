@@ -4,7 +4,12 @@ import { EntityManager, QueryFailedError, type QueryResult } from 'typeorm';
 import { UnitOfWork } from '../common/database/unit-of-work';
 import type { Page } from '../common/pagination/paging-query';
 import type { PasswordSyncGroupInput, PasswordSyncGroupView } from './dto/password-sync-group.dto';
-import { GroupQueries, type GroupRow, type SourceHolderRow, type SourceRow } from './password-sync-group.queries';
+import {
+  GroupQueries,
+  type GroupRow,
+  type GroupWithSourcesRow,
+  type SourceHolderRow,
+} from './password-sync-group.queries';
 import {
   ConcurrentConflictError,
   GroupChangedError,
@@ -76,22 +81,28 @@ export class PasswordSyncGroupsService {
     this.sql = new GroupQueries(uow.dialect);
   }
 
-  list(tenantId: string, limit: number, offset: number, withTotal: boolean): Promise<Page<PasswordSyncGroupView>> {
-    return this.uow.read(async (m) => {
-      const total = withTotal
-        ? Number((await m.query<{ total: number | string }[]>(this.sql.count, [tenantId]))[0].total)
-        : undefined;
-      const groups = limit === 0 ? [] : await m.query<GroupRow[]>(this.sql.page, [tenantId, limit, offset]);
-      return { items: await this.withSources(m, tenantId, groups), total };
-    });
+  /** One statement per request (see GroupQueries): on PostgreSQL it is its own snapshot, no transaction needed. */
+  async list(
+    tenantId: string,
+    limit: number,
+    offset: number,
+    withTotal: boolean,
+  ): Promise<Page<PasswordSyncGroupView>> {
+    if (!withTotal) {
+      const rows =
+        limit === 0 ? [] : await this.uow.query<GroupWithSourcesRow>(this.sql.page, [tenantId, limit, offset]);
+      return { items: rows.map((row) => this.viewOf(row)), total: undefined };
+    }
+    const rows = await this.uow.query<GroupWithSourcesRow>(this.sql.pageWithTotal, [tenantId, tenantId, limit, offset]);
+    // An empty page is one row with the total and no group.
+    const items = rows[0].id === null ? [] : rows.map((row) => this.viewOf(row));
+    return { items, total: Number(rows[0].total) };
   }
 
-  get(tenantId: string, id: string): Promise<VersionedGroup> {
-    return this.uow.read(async (m) => {
-      const [group] = await m.query<GroupRow[]>(this.sql.byId, [tenantId, id]);
-      if (!group) throw new GroupNotFoundError(id);
-      return { group: (await this.withSources(m, tenantId, [group]))[0], version: group.version };
-    });
+  async get(tenantId: string, id: string): Promise<VersionedGroup> {
+    const [row] = await this.uow.query<GroupWithSourcesRow>(this.sql.byId, [tenantId, id]);
+    if (!row) throw new GroupNotFoundError(id);
+    return { group: this.viewOf(row), version: row.version };
   }
 
   create(tenantId: string, input: PasswordSyncGroupInput): Promise<PasswordSyncGroupView> {
@@ -236,12 +247,8 @@ export class PasswordSyncGroupsService {
     await m.query(this.sql.insertSources(ordered.length), params);
   }
 
-  private async withSources(m: EntityManager, tenantId: string, groups: GroupRow[]): Promise<PasswordSyncGroupView[]> {
-    if (groups.length === 0) return [];
-    const rows = await m.query<SourceRow[]>(this.sql.sourcesOf, [tenantId, this.sql.idList(groups.map((g) => g.id))]);
-    const byGroup = new Map<string, string[]>(groups.map((g) => [g.id, []]));
-    for (const row of rows) byGroup.get(row.groupId)?.push(row.sourceId);
-    return groups.map((g) => toView(g, byGroup.get(g.id) ?? []));
+  private viewOf(row: GroupWithSourcesRow): PasswordSyncGroupView {
+    return toView(row, this.sql.sourceIdsOf(row));
   }
 
   /**

@@ -27,6 +27,17 @@ export class UnitOfWork {
     this.dialect = this.serialize ? 'sqlite' : 'postgres';
   }
 
+  /**
+   * One statement, atomic on its own, for the hot read paths: a single statement sees one
+   * snapshot of the database on PostgreSQL, so it needs no transaction (a REPEATABLE READ
+   * transaction around it cost three more round trips: START, SET TRANSACTION, COMMIT); on
+   * SQLite it waits its turn like all other work. Rows come back as the driver returns them.
+   */
+  query<T>(sql: string, parameters: readonly unknown[]): Promise<T[]> {
+    if (!this.serialize) return this.dataSource.query<T[]>(sql, parameters as unknown[]);
+    return this.exclusive(() => this.dataSource.query<T[]>(sql, parameters as unknown[]));
+  }
+
   read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (!this.serialize) return this.dataSource.transaction('REPEATABLE READ', work);
     return this.exclusive(() => work(this.dataSource.manager));
