@@ -21,8 +21,9 @@ export function securityHeaders(options: HelmetOptions): Readonly<Record<string,
       headers.delete(name.toLowerCase());
     },
   };
+  // Helmet 8 throws on bad options; older versions passed the error to next().
   helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
-    if (err) throw err instanceof Error ? err : new Error(String(err));
+    if (err) throw err;
   });
   return Object.freeze(Object.fromEntries([...headers.values()]));
 }
