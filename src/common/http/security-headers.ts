@@ -23,7 +23,7 @@ export function securityHeaders(options: HelmetOptions): Readonly<Record<string,
   };
   // Helmet 8 throws on bad options; older versions passed the error to next().
   helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (err?: unknown) => {
-    if (err) throw err;
+    if (err) throw err instanceof Error ? err : new Error(`helmet refused its options: ${JSON.stringify(err)}`);
   });
   return Object.freeze(Object.fromEntries([...headers.values()]));
 }
