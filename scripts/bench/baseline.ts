@@ -186,7 +186,11 @@ function sqliteStore(file: string): Store {
   const problem = (tenant: string, input: Input, exceptId: string): string | undefined => {
     const holder = prepared(sql.nameHolder).get(tenant, nameKeyOf(input.name), exceptId) as { id: string } | undefined;
     if (holder) return problemOf(input, holder.id, []);
-    const taken = prepared(sql.sourceHolders).all(tenant, sql.idList(input.sourceIds), exceptId) as SourceHolderRow[];
+    const taken = prepared(sql.sourceHolders).all(
+      tenant,
+      sql.listParam(input.sourceIds),
+      exceptId,
+    ) as SourceHolderRow[];
     return problemOf(input, undefined, taken);
   };
   const insertSources = (tenant: string, groupId: string, sourceIds: string[]) =>
@@ -243,7 +247,7 @@ function postgresStore(url: string): Store {
   const problem = async (q: Q, tenant: string, input: Input, exceptId: string): Promise<string | undefined> => {
     const holder = await q.query<{ id: string }>(sql.nameHolder, [tenant, nameKeyOf(input.name), exceptId]);
     if (holder.rows.length > 0) return problemOf(input, holder.rows[0].id, []);
-    const taken = await q.query<SourceHolderRow>(sql.sourceHolders, [tenant, sql.idList(input.sourceIds), exceptId]);
+    const taken = await q.query<SourceHolderRow>(sql.sourceHolders, [tenant, sql.listParam(input.sourceIds), exceptId]);
     return problemOf(input, undefined, taken.rows);
   };
   const insertSources = (q: Q, tenant: string, groupId: string, sourceIds: string[]) =>

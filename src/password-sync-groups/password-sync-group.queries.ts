@@ -28,7 +28,7 @@ export interface SourceHolderRow {
  * schema (entities, migrations), connections and transactions.
  *
  * Parameters are positional (`?` here, `$n` on PostgreSQL). Lists of values are ONE
- * parameter (see `idList`), so each statement's text, and its prepared form, is constant.
+ * parameter (see `listParam`), so each statement's text, and its prepared form, is constant.
  */
 export class GroupQueries {
   /** (tenantId, id) → 0 or 1 GroupWithSourcesRow. */
@@ -47,8 +47,8 @@ export class GroupQueries {
   readonly pageWithTotal: string;
   /** The source ids of a row, in the client's order. */
   readonly sourceIdsOf: (row: GroupWithSourcesRow) => string[];
-  /** One parameter for a list of ids: an array on PostgreSQL, JSON on SQLite (one statement for any length). */
-  readonly idList: (ids: readonly string[]) => unknown;
+  /** One parameter for a list of ids or versions: an array on PostgreSQL, JSON on SQLite (one statement for any length). */
+  readonly listParam: (list: readonly (string | number)[]) => unknown;
 
   /** (id, tenantId, name, nameKey, passwordPolicyId, created, modified): a new group at version 1. */
   readonly insertGroup: string;
@@ -56,15 +56,15 @@ export class GroupQueries {
   readonly insertSources: (n: number) => string;
   /** (tenantId, nameKey, exceptId) → [{ id }]: a group that holds this name (pass '' to except none). */
   readonly nameHolder: string;
-  /** (tenantId, sourceIds as `idList`, exceptGroupId) → SourceHolderRow[]: sources another group holds. */
+  /** (tenantId, sourceIds as `listParam`, exceptGroupId) → SourceHolderRow[]: sources another group holds. */
   readonly sourceHolders: string;
   /** (tenantId, id) → [{ created, modified, version }] of the claimed row: bumps the version (locks it on PostgreSQL). */
   readonly claimForUpdate: string;
-  /** (tenantId, id, versions as `versionList`) → as claimForUpdate, only when the version is one of them. */
+  /** (tenantId, id, versions as `listParam`) → as claimForUpdate, only when the version is one of them. */
   readonly claimForUpdateIf: string;
   /** (tenantId, id) → [{ id }] of the deleted group row. */
   readonly claimForDelete: string;
-  /** (tenantId, id, versions as `versionList`) → as claimForDelete, only when the version is one of them. */
+  /** (tenantId, id, versions as `listParam`) → as claimForDelete, only when the version is one of them. */
   readonly claimForDeleteIf: string;
   /** (tenantId, id) → [{ version }]: why a claim touched nothing (no row, or another version). */
   readonly versionOf: string;
@@ -72,8 +72,6 @@ export class GroupQueries {
   readonly updateGroup: string;
   /** (tenantId, groupId). */
   readonly deleteSources: string;
-  /** One parameter for a list of versions, as `idList`. */
-  readonly versionList: (versions: readonly number[]) => unknown;
 
   constructor(dialect: SqlDialect) {
     const sql = (text: string) => (dialect === 'postgres' ? numbered(text) : text);
@@ -99,8 +97,7 @@ export class GroupQueries {
         ? (row) => row.sourceIds as string[]
         : (row) => JSON.parse(row.sourceIds as string) as string[];
     const ids = dialect === 'postgres' ? `= ANY(?::varchar[])` : `IN (SELECT value FROM json_each(?))`;
-    this.idList = dialect === 'postgres' ? (list) => list : (list) => JSON.stringify(list);
-    this.versionList = dialect === 'postgres' ? (list) => list : (list) => JSON.stringify(list);
+    this.listParam = dialect === 'postgres' ? (list) => list : (list) => JSON.stringify(list);
     const versions = dialect === 'postgres' ? `= ANY(?::int[])` : `IN (SELECT value FROM json_each(?))`;
 
     this.insertGroup = sql(

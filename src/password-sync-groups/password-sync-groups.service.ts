@@ -202,7 +202,7 @@ export class PasswordSyncGroupsService {
         ? await rowsOf<T>(m, action === 'update' ? sql.claimForUpdateIf : sql.claimForDeleteIf, [
             tenantId,
             id,
-            sql.versionList(expectedVersions),
+            sql.listParam(expectedVersions),
           ])
         : await rowsOf<T>(m, action === 'update' ? sql.claimForUpdate : sql.claimForDelete, [tenantId, id]);
       if (claimed) return claimed;
@@ -224,7 +224,7 @@ export class PasswordSyncGroupsService {
 
     const taken = await m.query<SourceHolderRow[]>(this.sql.sourceHolders, [
       tenantId,
-      this.sql.idList(input.sourceIds),
+      this.sql.listParam(input.sourceIds),
       exceptId,
     ]);
     if (taken.length > 0) {
