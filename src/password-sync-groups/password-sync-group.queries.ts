@@ -5,11 +5,11 @@ import type { PasswordSyncGroup } from './password-sync-group.entity';
 export type GroupRow = Pick<PasswordSyncGroup, 'id' | 'name' | 'passwordPolicyId' | 'created' | 'modified' | 'version'>;
 
 /**
- * A group with its sources as one row: `sourceIds` is an array on PostgreSQL and JSON text
- * on SQLite (see `sourceIdsOf`). `total` only on the list-with-count statement, on every row.
+ * A group with its sources as one row: `sourceIds` is a JSON array as text on both databases
+ * (see `sourceIdsOf`). `total` only on the list-with-count statement, on every row.
  */
 export interface GroupWithSourcesRow extends GroupRow {
-  sourceIds: string[] | string;
+  sourceIds: string;
   total?: number | string;
 }
 
@@ -75,10 +75,13 @@ export class GroupQueries {
 
   constructor(dialect: SqlDialect) {
     const sql = (text: string) => (dialect === 'postgres' ? numbered(text) : text);
-    // A group's sources, in order, read from the (group_id, tenant_id, position, source_id) index alone.
+    // A group's sources, in order, read from the (group_id, tenant_id, position, source_id) index alone,
+    // as JSON text on both databases. Not a PostgreSQL array: node-postgres parses array text one
+    // character at a time, which was a third of everything the service allocated under load; one
+    // JSON.parse is native (docs/performance.md, "Memory").
     const sources =
       dialect === 'postgres'
-        ? `ARRAY(SELECT s.source_id FROM password_sync_group_source s WHERE s.group_id = g.id AND s.tenant_id = g.tenant_id ORDER BY s.position)`
+        ? `array_to_json(ARRAY(SELECT s.source_id FROM password_sync_group_source s WHERE s.group_id = g.id AND s.tenant_id = g.tenant_id ORDER BY s.position))::text`
         : `(SELECT json_group_array(s.source_id ORDER BY s.position) FROM password_sync_group_source s WHERE s.group_id = g.id AND s.tenant_id = g.tenant_id)`;
     const columns =
       `g.id, g.name, g.password_policy_id AS "passwordPolicyId", g.created, g.modified, g.version, ` +
@@ -92,10 +95,7 @@ export class GroupQueries {
       `WITH t AS (SELECT COUNT(*) AS total FROM password_sync_group WHERE tenant_id = ?), page AS (${pageOf}) ` +
         `SELECT t.total, page.* FROM t LEFT JOIN page ON 1 = 1 ORDER BY page.created, page.id`,
     );
-    this.sourceIdsOf =
-      dialect === 'postgres'
-        ? (row) => row.sourceIds as string[]
-        : (row) => JSON.parse(row.sourceIds as string) as string[];
+    this.sourceIdsOf = (row) => JSON.parse(row.sourceIds) as string[];
     const ids = dialect === 'postgres' ? `= ANY(?::varchar[])` : `IN (SELECT value FROM json_each(?))`;
     this.listParam = dialect === 'postgres' ? (list) => list : (list) => JSON.stringify(list);
     const versions = dialect === 'postgres' ? `= ANY(?::int[])` : `IN (SELECT value FROM json_each(?))`;
