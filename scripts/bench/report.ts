@@ -57,16 +57,18 @@ export interface BenchReport {
   seeding: { db: DbKind; rows: number; seconds: number }[];
   cases: CaseResult[];
   scale: CaseResult[];
-  soak: {
-    db: DbKind;
-    seconds: number;
-    rps: number;
-    errors: number;
-    rssStartMb: number;
-    rssEndMb: number;
-    rssPeakMb: number;
-  }[];
+  soak: { db: DbKind; seconds: number; service: SoakRun; baseline: SoakRun }[];
   targets: TargetCheck[];
+}
+
+/** One server under the soak's mixed load. RSS: before, peak during, as the load ends, and 10 s later. */
+export interface SoakRun {
+  rps: number;
+  errors: number;
+  rssStartMb: number;
+  rssPeakMb: number;
+  rssEndMb: number;
+  rssSettledMb: number;
 }
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));

@@ -14,6 +14,11 @@
  * (BENCH_LOG_LEVEL, info), --db sqlite,postgres, --cases get,list50,…, --skip-scale,
  * --profile (CPU-profile the service during each case), --out-dir (docs/bench), --no-write,
  * --quick (2 s cases, 1 s warm-up, 2 s scale cases, 10 s soak).
+ *
+ * Diagnostics (environment only): BENCH_SERVICE_NODE_OPTIONS / BENCH_BASELINE_NODE_OPTIONS set
+ * NODE_OPTIONS for that server (e.g. `-r ./probe.js` to trace the garbage collector, as in
+ * docs/performance.md, "Memory"); BENCH_SERVICE_STDOUT / BENCH_BASELINE_STDOUT send its stdout
+ * (request logs, GC traces) to a file instead of /dev/null.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,7 +30,7 @@ import { parseArgs } from 'node:util';
 import { scaleChart, throughputChart } from './chart';
 import { runLoad, rssKb, Samples, type RequestSpec } from './load';
 import { formatSummary, summarize } from './profile-summary';
-import { caseTable, targetTable, type BenchReport, type CaseResult, type TargetCheck } from './report';
+import { caseTable, targetTable, type BenchReport, type CaseResult, type SoakRun, type TargetCheck } from './report';
 import { countGroups, deleteBenchTenants, seedGroups } from './seed';
 import {
   API,
@@ -99,6 +104,8 @@ const opts = {
   profileDir: join(ROOT, 'bench-profiles'),
 };
 const THROTTLE_TTL_SECONDS = 10;
+/** After the soak, RSS is read again this much later: what an operator sees once the burst is over. */
+const SETTLE_SECONDS = 10;
 const PAGE = 250;
 
 const postgresUrl =
@@ -159,6 +166,10 @@ async function startServer(
   profile: boolean,
 ): Promise<Server> {
   const port = await freePort();
+  const diagnostics = {
+    nodeOptions: process.env[`BENCH_${name.toUpperCase()}_NODE_OPTIONS`],
+    stdout: process.env[`BENCH_${name.toUpperCase()}_STDOUT`],
+  };
   const env = {
     PATH: process.env.PATH,
     NODE_ENV: 'production',
@@ -170,9 +181,10 @@ async function startServer(
     THROTTLE_LIMIT: String(opts.throttleLimit),
     THROTTLE_TTL_SECONDS: String(THROTTLE_TTL_SECONDS),
     LOG_LEVEL: opts.logLevel,
+    ...(diagnostics.nodeOptions ? { NODE_OPTIONS: diagnostics.nodeOptions } : {}),
   };
   // Request logs go where production would send them, minus the disk: /dev/null.
-  const devNull = openSync('/dev/null', 'w');
+  const devNull = openSync(diagnostics.stdout ?? '/dev/null', 'w');
   const args = [...(profile ? ['-r', PROFILER_AGENT] : []), name === 'service' ? SERVICE_MAIN : BASELINE_MAIN];
   const started = performance.now();
   const proc = spawn(process.execPath, args, {
@@ -508,7 +520,11 @@ async function main(): Promise<void> {
         }
       }
 
-      if (opts.soak > 0) report.soak.push(await soak(db, service, secret, { readIds, writeIds }));
+      if (opts.soak > 0) {
+        const data = { readIds, writeIds };
+        const soaked = { service: await soak(service, secret, data), baseline: await soak(baseline, secret, data) };
+        report.soak.push({ db, seconds: opts.soak, ...soaked });
+      }
 
       await stopAll();
       if (db === 'sqlite') {
@@ -547,8 +563,16 @@ async function main(): Promise<void> {
   }
   for (const s of report.soak) {
     log(
-      `\nSoak (${s.db}, ${s.seconds} s mixed load): ${s.rps.toFixed(0)} req/s, ${s.errors} errors; service RSS ${s.rssStartMb.toFixed(0)} MB before, ${s.rssPeakMb.toFixed(0)} MB peak, ${s.rssEndMb.toFixed(0)} MB after`,
+      `\nSoak (${s.db}, ${s.seconds} s mixed load; RSS before → peak → as the load ends → ${SETTLE_SECONDS} s later):`,
     );
+    for (const [name, r] of [
+      ['service', s.service],
+      ['baseline', s.baseline],
+    ] as const) {
+      log(
+        `  ${name.padEnd(8)} ${r.rps.toFixed(0)} req/s, ${r.errors} errors; RSS ${r.rssStartMb.toFixed(0)} → ${r.rssPeakMb.toFixed(0)} → ${r.rssEndMb.toFixed(0)} → ${r.rssSettledMb.toFixed(0)} MB`,
+      );
+    }
   }
   log('\nTargets:');
   log(targetTable(report.targets));
@@ -561,7 +585,7 @@ async function main(): Promise<void> {
   }
   const errors =
     [...report.cases, ...report.scale].reduce((n, c) => n + c.service.errors + c.baseline.errors, 0) +
-    report.soak.reduce((n, s) => n + s.errors, 0);
+    report.soak.reduce((n, s) => n + s.service.errors + s.baseline.errors, 0);
   if (errors > 0) {
     log(`\n${errors} errors (non-2xx or socket errors): the figures are not valid.`);
     process.exitCode = 1;
@@ -614,10 +638,10 @@ async function checkSameAnswers(
   log('  service and baseline give the same answers (status, body, ETag, X-Total-Count)');
 }
 
-async function soak(db: DbKind, service: Server, secret: string, data: Data): Promise<BenchReport['soak'][number]> {
+async function soak(server: Server, secret: string, data: Data): Promise<SoakRun> {
   // A mix of every operation on the read and write tenants, one after another on each connection.
   const cases = mainCases(data);
-  const specs = cases.map((c) => c.spec(newTag('soak')));
+  const specs = cases.map((c) => c.spec(newTag(`soak-${server.name}`)));
   const readHeaders = headersFor(secret, READ_TENANT)[0];
   const writeHeaders = headersFor(secret, WRITE_TENANT)[0];
   let i = 0;
@@ -626,33 +650,24 @@ async function soak(db: DbKind, service: Server, secret: string, data: Data): Pr
     return { ...specs[n](), headers: cases[n].tenant === READ_TENANT ? readHeaders : writeHeaders };
   };
   const samples = new Samples();
-  const rssStartMb = rssKb(service.proc.pid!) / 1024;
+  const pid = server.proc.pid!;
+  const rssStartMb = rssKb(pid) / 1024;
   await runLoad(
     mixed,
-    {
-      url: service.url,
-      connections: opts.connections,
-      seconds: opts.soak,
-      headers: readHeaders,
-      pid: service.proc.pid,
-    },
+    { url: server.url, connections: opts.connections, seconds: opts.soak, headers: readHeaders, pid },
     samples,
   );
-  const rssEndMb = rssKb(service.proc.pid!) / 1024; // as the load ends
+  const rssEndMb = rssKb(pid) / 1024; // as the load ends
+  await sleep(SETTLE_SECONDS * 1000);
+  const rssSettledMb = rssKb(pid) / 1024;
   const stats = samples.stats();
   if (samples.failures.length) log(`    ! soak: non-2xx responses, e.g. ${samples.failures.join(' | ')}`);
   log(
-    `  soak ${opts.soak} s: ${stats.rps.toFixed(0)} req/s, ${stats.errors} errors, RSS ${rssStartMb.toFixed(0)} → peak ${stats.peakRssMb.toFixed(0)} → ${rssEndMb.toFixed(0)} MB`,
+    `  soak ${opts.soak} s, ${server.name.padEnd(8)}: ${stats.rps.toFixed(0)} req/s, ${stats.errors} errors, ` +
+      `RSS ${rssStartMb.toFixed(0)} → peak ${stats.peakRssMb.toFixed(0)} → ${rssEndMb.toFixed(0)} MB as the load ends, ` +
+      `${rssSettledMb.toFixed(0)} MB ${SETTLE_SECONDS} s later`,
   );
-  return {
-    db,
-    seconds: opts.soak,
-    rps: stats.rps,
-    errors: stats.errors,
-    rssStartMb,
-    rssEndMb,
-    rssPeakMb: stats.peakRssMb,
-  };
+  return { rps: stats.rps, errors: stats.errors, rssStartMb, rssPeakMb: stats.peakRssMb, rssEndMb, rssSettledMb };
 }
 
 function checkTargets(report: BenchReport): TargetCheck[] {
@@ -714,8 +729,8 @@ function checkTargets(report: BenchReport): TargetCheck[] {
     out.push({
       name: `${s.db}: service RSS after ${s.seconds} s of load`,
       target: '≤ 200 MB',
-      measured: `${s.rssEndMb.toFixed(0)} MB (peak ${s.rssPeakMb.toFixed(0)} MB)`,
-      met: s.rssEndMb <= 200,
+      measured: `${s.service.rssEndMb.toFixed(0)} MB as the load ends (peak ${s.service.rssPeakMb.toFixed(0)}, baseline ${s.baseline.rssEndMb.toFixed(0)} MB)`,
+      met: s.service.rssEndMb <= 200,
     });
   }
   return out;
