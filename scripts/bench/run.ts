@@ -12,7 +12,7 @@
  * --soak (BENCH_SOAK_SECONDS, 60; 0 skips), --throttle-limit (BENCH_THROTTLE_LIMIT, 100000000),
  * --clients (BENCH_CLIENTS, 1: distinct client ids, i.e. rate-limit keys), --log-level
  * (BENCH_LOG_LEVEL, info), --db sqlite,postgres, --cases get,list50,…, --skip-scale,
- * --profile (CPU-profile the service during each case), --out-dir (docs/bench), --no-write,
+ * --profile (CPU-profile the service and the baseline during each case; `-baseline` files), --out-dir (docs/bench), --no-write,
  * --quick (2 s cases, 1 s warm-up, 2 s scale cases, 10 s soak).
  *
  * Diagnostics (environment only): BENCH_SERVICE_NODE_OPTIONS / BENCH_BASELINE_NODE_OPTIONS set
@@ -379,19 +379,23 @@ async function measure(
   for (let r = 0; r < opts.rounds; r++) {
     const order: ('service' | 'baseline')[] = r % 2 === 0 ? ['service', 'baseline'] : ['baseline', 'service'];
     for (const who of order) {
-      const profiling = flags.profile && who === 'service' && r === 0;
-      if (profiling) await ipc(servers.service.proc, { cmd: 'profile-start', intervalUs: 200 }, 'profile-start-done');
+      const profiling = flags.profile && r === 0;
+      if (profiling) await ipc(servers[who].proc, { cmd: 'profile-start', intervalUs: 200 }, 'profile-start-done');
       await load(servers[who], slice, samples[who]);
       if (profiling) {
         mkdirSync(opts.profileDir, { recursive: true });
-        const file = join(opts.profileDir, `${db}-${c.id}${rows ? `-${rows}` : ''}-c${connections}.cpuprofile`);
-        await ipc(servers.service.proc, { cmd: 'profile-stop', file }, 'profile-stop-done');
+        const suffix = who === 'service' ? '' : '-baseline';
+        const file = join(
+          opts.profileDir,
+          `${db}-${c.id}${rows ? `-${rows}` : ''}-c${connections}${suffix}.cpuprofile`,
+        );
+        await ipc(servers[who].proc, { cmd: 'profile-stop', file }, 'profile-stop-done');
         const { readFileSync } = await import('node:fs');
         const summary = formatSummary(
           summarize(JSON.parse(readFileSync(file, 'utf8')) as Parameters<typeof summarize>[0], 20),
         );
         writeFileSync(file.replace(/\.cpuprofile$/, '.txt'), summary);
-        log(`    profile: ${file}\n${summary.replace(/^/gm, '    ')}`);
+        log(`    profile (${who}): ${file}\n${summary.replace(/^/gm, '    ')}`);
       }
     }
   }
@@ -484,7 +488,7 @@ async function main(): Promise<void> {
       running.push(service);
       const firstStartMs = service.readyMs;
       log(`  service ready in ${firstStartMs.toFixed(0)} ms (first start: runs the migrations)`);
-      const baseline = await startServer('baseline', target, secret, dataDir, false);
+      const baseline = await startServer('baseline', target, secret, dataDir, flags.profile);
       running.push(baseline);
       const servers = { service, baseline };
 
