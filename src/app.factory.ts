@@ -2,7 +2,13 @@ import fastifyCompress from '@fastify/compress';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
+import {
+  LogController,
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  type RawServerBase,
+} from 'fastify';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './common/auth/request-context';
@@ -83,7 +89,9 @@ export async function createApp(
       connectionsCheckingInterval: Math.min(1000, requestTimeoutMs),
     },
     clientErrorHandler,
-    frameworkErrors: frameworkErrorHandler,
+    // Fastify's types leave room for an HTTP/2 server's request and reply here (since 5.12); this
+    // service runs HTTP/1.1, which the handler is typed for.
+    frameworkErrors: frameworkErrorHandler as NonNullable<FastifyServerOptions<RawServerBase>['frameworkErrors']>,
     // While shutting down, a request that still arrives on an open keep-alive connection is
     // served normally (with Connection: close) rather than answered by Fastify's bare 503.
     return503OnClosing: false,

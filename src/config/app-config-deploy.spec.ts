@@ -126,10 +126,14 @@ describe('loadConfig: operations', () => {
     expect(config.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
     expect(config.http.trustProxy).toEqual(['10.0.0.0/8', '192.168.1.1']);
     expect(config.pool.size).toBe(4);
-    expect(loadConfig({ CORS_ORIGINS: '*', TRUST_PROXY: '1' })).toMatchObject({
+    expect(loadConfig({ CORS_ORIGINS: '*', TRUST_PROXY: 'true' })).toMatchObject({
       corsOrigins: true,
-      http: { trustProxy: 1 },
+      http: { trustProxy: true },
     });
+    expect(problemsOf({ TRUST_PROXY: '1' })).toEqual([
+      'TRUST_PROXY must be false, true, or a comma-separated list of proxy IPs/CIDRs; a hop count is not accepted, ' +
+        'since it cannot tell the proxy from a client that connects directly and forges X-Forwarded-For (got "1")',
+    ]);
     expect(problemsOf({ REDIS_URL: 'localhost:6379', CORS_ORIGINS: 'app.example.com', DB_POOL_SIZE: '0' })).toEqual([
       'DB_POOL_SIZE must not be less than 1 (got 0)',
       'REDIS_URL must be a redis:// or rediss:// URL (got "localhost:6379")',

@@ -179,8 +179,12 @@ class EnvironmentVariables {
   @IsInt()
   HTTP_KEEP_ALIVE_TIMEOUT_SECONDS = 72;
 
-  @Matches(/^(true|false|\d{1,2}|[\da-fA-F:./]+(\s*,\s*[\da-fA-F:./]+)*)$/, {
-    message: 'must be false, true, a number of proxy hops, or a comma-separated list of proxy IPs/CIDRs',
+  // No hop count: it trusts whatever connects, so a client that reaches the service directly
+  // could forge X-Forwarded-For (Fastify 5.12 ignores a number for this reason).
+  @Matches(/^(true|false|(?!\d+$)[\da-fA-F:./]+(\s*,\s*[\da-fA-F:./]+)*)$/, {
+    message:
+      'must be false, true, or a comma-separated list of proxy IPs/CIDRs; a hop count is not accepted, since it ' +
+      'cannot tell the proxy from a client that connects directly and forges X-Forwarded-For',
   })
   TRUST_PROXY = 'false';
 }
@@ -243,7 +247,7 @@ export interface AppConfig {
   shutdownTimeoutSeconds: number;
   /** Allowed browser origins; undefined = CORS off; true = any origin. */
   corsOrigins?: string[] | true;
-  http: { requestTimeoutSeconds: number; keepAliveTimeoutSeconds: number; trustProxy: boolean | number | string[] };
+  http: { requestTimeoutSeconds: number; keepAliveTimeoutSeconds: number; trustProxy: boolean | string[] };
 }
 
 /** Injection token for the validated, typed configuration. */
@@ -331,10 +335,9 @@ function list(value: string | undefined): string[] | undefined {
   return items.length > 0 ? items : undefined;
 }
 
-function parseTrustProxy(value: string): boolean | number | string[] {
+function parseTrustProxy(value: string): boolean | string[] {
   if (value === 'true') return true;
   if (value === 'false') return false;
-  if (/^\d+$/.test(value)) return Number(value);
   return list(value) ?? false;
 }
 

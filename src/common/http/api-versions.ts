@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 
 /**
  * SailPoint serves this API under several version prefixes. Every route of this service
@@ -12,9 +13,11 @@ export type ApiVersion = (typeof API_VERSION_PREFIXES)[number] | 'bare';
 const API_VERSION = Symbol('apiVersion');
 const PREFIX = new RegExp(`^/(${API_VERSION_PREFIXES.join('|')})(?=/|\\?|$)`);
 
-type VersionedMessage = IncomingMessage & { [API_VERSION]?: ApiVersion };
+/** Fastify types its raw request as either kind of server's; this service runs HTTP/1.1. */
+type RawRequest = IncomingMessage | Http2ServerRequest;
+type VersionedMessage = RawRequest & { [API_VERSION]?: ApiVersion };
 
-export function rewriteVersionedUrl(req: IncomingMessage): string {
+export function rewriteVersionedUrl(req: RawRequest): string {
   const url = req.url ?? '/';
   const match = PREFIX.exec(url);
   (req as VersionedMessage)[API_VERSION] = match ? (match[1] as ApiVersion) : 'bare';
@@ -23,6 +26,6 @@ export function rewriteVersionedUrl(req: IncomingMessage): string {
   return rest.startsWith('/') ? rest : `/${rest}`;
 }
 
-export function apiVersionOf(req: IncomingMessage): ApiVersion {
+export function apiVersionOf(req: RawRequest): ApiVersion {
   return (req as VersionedMessage)[API_VERSION] ?? 'bare';
 }
