@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -13,6 +13,7 @@ import { VerificationKeys } from './auth/verification-keys';
 import { UnitOfWork } from './database/unit-of-work';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
 import { ROOT_LOGGER } from './logging/logger';
+import { CachedReflector } from './metadata/cached-reflector';
 import { ApiThrottlerGuard } from './throttling/api-throttler.guard';
 import { RATE_LIMIT_STORE, RateLimitStoreModule } from './throttling/rate-limit-store.module';
 import type { RedisRateLimitStore } from './throttling/redis-rate-limit-store';
@@ -57,6 +58,8 @@ export class CoreModule {
         VerificationKeys,
         JwtStrategy,
         UnitOfWork,
+        // The global guards read route metadata on every request; this one remembers it.
+        { provide: Reflector, useClass: CachedReflector },
         { provide: APP_GUARD, useClass: AuthenticationGuard },
         { provide: APP_GUARD, useClass: ApiThrottlerGuard },
         { provide: APP_GUARD, useClass: AuthorizationGuard },
