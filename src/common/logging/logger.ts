@@ -16,6 +16,23 @@ const REDACT = [
 ];
 
 /**
+ * pino's `isoTime`, formatted at most once per millisecond: every request writes a line, and
+ * `Date#toISOString` was about 2% of a GET's CPU under load. Same output, to the millisecond.
+ */
+export function isoTimeOncePerMillisecond(): () => string {
+  let last = Number.NaN;
+  let field = '';
+  return () => {
+    const now = Date.now();
+    if (now !== last) {
+      last = now;
+      field = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return field;
+  };
+}
+
+/**
  * The one logger of the service: pino, shared by Fastify (request lines) and Nest (framework
  * and service messages). One JSON object per line with an ISO time and a level name, so any log
  * shipper reads it as is; in development, in a terminal, pino-pretty renders it for humans.
@@ -23,7 +40,7 @@ const REDACT = [
 export function createRootLogger(config: AppConfig, destination?: DestinationStream): Logger {
   const options = {
     level: config.logLevel,
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimeOncePerMillisecond(),
     formatters: { level: (label: string) => ({ level: label }) },
     redact: { paths: REDACT, censor: '[redacted]' },
   };
