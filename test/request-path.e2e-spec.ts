@@ -1,3 +1,6 @@
+import Database from 'better-sqlite3';
+import { QueryFailedError } from 'typeorm';
+import { UnitOfWork } from '../src/common/database/unit-of-work';
 import { VALID_BODY, startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -44,5 +47,67 @@ describe('per-request work done once', () => {
     // A refused request takes the same path through the guards.
     const anonymous = () => t.http().get(`/v3/password-sync-groups/${id}`);
     expect(await metadataReads(anonymous, 401)).toEqual([]);
+  });
+
+  describe('UnitOfWork.query on SQLite (better-sqlite3 directly, statements prepared once)', () => {
+    let uow: UnitOfWork;
+    beforeAll(() => {
+      uow = t.app.get(UnitOfWork);
+    });
+
+    it('returns the rows as the driver does, preparing a statement on first use only', async () => {
+      const prepare = jest.spyOn(Database.prototype, 'prepare');
+      try {
+        const sql = 'SELECT id, name FROM password_sync_group WHERE id = ? -- request-path rows';
+        expect(await uow.query(sql, [id])).toEqual([{ id, name: VALID_BODY.name }]);
+        expect(await uow.query(sql, ['no such id'])).toEqual([]);
+        expect(prepare.mock.calls).toEqual([[sql]]);
+      } finally {
+        prepare.mockRestore();
+      }
+    });
+
+    it("fails with TypeORM's QueryFailedError carrying the driver's error, and the next query runs", async () => {
+      const failure = await uow.query('SELECT nope FROM password_sync_group', []).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(QueryFailedError);
+      expect(failure).toMatchObject({
+        query: 'SELECT nope FROM password_sync_group',
+        driverError: { code: 'SQLITE_ERROR', message: 'no such column: nope' },
+      });
+      expect(await uow.query('SELECT COUNT(*) AS n FROM password_sync_group', [])).toEqual([{ n: 1 }]);
+    });
+
+    it('keeps at most 100 statements: the oldest is prepared again when it comes back', async () => {
+      const prepare = jest.spyOn(Database.prototype, 'prepare');
+      try {
+        const nth = (i: number) => `SELECT ${i} AS n -- request-path cache`;
+        for (let i = 0; i <= 100; i++) expect(await uow.query(nth(i), [])).toEqual([{ n: i }]);
+        expect(prepare).toHaveBeenCalledTimes(101);
+        await uow.query(nth(100), []);
+        expect(prepare).toHaveBeenCalledTimes(101);
+        await uow.query(nth(0), []);
+        expect(prepare).toHaveBeenCalledTimes(102);
+      } finally {
+        prepare.mockRestore();
+      }
+    });
+
+    it('waits for a write transaction in progress: a read never sees its uncommitted rows', async () => {
+      let inside!: () => void;
+      const insideWrite = new Promise<void>((resolve) => (inside = resolve));
+      let finish!: () => void;
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      const write = uow.write(async (m) => {
+        await m.query(`UPDATE password_sync_group SET name = 'uncommitted' WHERE id = ?`, [id]);
+        inside();
+        await finished;
+        throw new Error('roll back');
+      });
+      await insideWrite;
+      const read = uow.query<{ name: string }>('SELECT name FROM password_sync_group WHERE id = ?', [id]);
+      finish();
+      await expect(write).rejects.toThrow('roll back');
+      expect(await read).toEqual([{ name: VALID_BODY.name }]);
+    });
   });
 });
