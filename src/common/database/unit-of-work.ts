@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import type { Pool } from 'pg';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /** The SQL dialects the service runs on, for the few queries written per dialect. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -34,16 +36,19 @@ export class UnitOfWork {
   }
 
   /**
-   * One statement, atomic on its own, for the hot read paths: a single statement sees one
+   * One statement, atomic on its own, for the hot read paths. A single statement sees one
    * snapshot of the database on PostgreSQL, so it needs no transaction (a REPEATABLE READ
    * transaction around it cost three more round trips: START, SET TRANSACTION, COMMIT); on
-   * SQLite it waits its turn like all other work, then runs on better-sqlite3 directly: the
-   * statement is prepared once, and TypeORM's query runner (its query events, logging, three
-   * awaits and a result object per statement, about 5% of a GET's CPU) is skipped. Errors are
-   * TypeORM's QueryFailedError either way. Rows come back as the driver returns them.
+   * SQLite it waits its turn like all other work.
+   * Both run on the driver directly: node-postgres's pool (which takes a connection, runs the
+   * statement and gives the connection back) or better-sqlite3 with the statement prepared
+   * once. What is skipped is TypeORM's query runner around one statement: a runner object per
+   * query on PostgreSQL, its query events, logging, awaits and result object (on SQLite about
+   * 5% of a GET's CPU). Errors are TypeORM's QueryFailedError either way, with the driver's
+   * error inside. Rows come back as the driver returns them.
    */
   query<T>(sql: string, parameters: readonly unknown[]): Promise<T[]> {
-    if (!this.serialize) return this.dataSource.query<T[]>(sql, parameters as unknown[]);
+    if (!this.serialize) return this.postgresQuery<T>(sql, parameters);
     return this.exclusive(async () => {
       try {
         return this.sqliteStatement(sql).all(...parameters) as T[];
@@ -61,6 +66,17 @@ export class UnitOfWork {
   write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (!this.serialize) return this.dataSource.transaction(work);
     return this.exclusive(() => this.dataSource.transaction(work));
+  }
+
+  private async postgresQuery<T>(sql: string, parameters: readonly unknown[]): Promise<T[]> {
+    const pool = (this.dataSource.driver as PostgresDriver).master as Pool | undefined;
+    // Not connected (never, or destroyed): TypeORM's own path reports it.
+    if (pool === undefined) return this.dataSource.query<T[]>(sql, parameters as unknown[]);
+    try {
+      return (await pool.query(sql, parameters as unknown[])).rows as T[];
+    } catch (err) {
+      throw new QueryFailedError(sql, parameters as unknown[], err as Error);
+    }
   }
 
   /** The prepared statement for `sql` on the current connection (first in, first out beyond the cache size). */
