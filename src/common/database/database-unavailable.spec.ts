@@ -1,4 +1,4 @@
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { isDatabaseUnavailable } from './database-unavailable';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -23,6 +23,10 @@ describe('isDatabaseUnavailable: 503 for "not now", never for a bug or a bad sta
     ['a connection lost mid-query', new Error('Connection terminated unexpectedly')],
     ['a connect timeout', new Error('timeout exceeded when trying to connect')],
     ['a query runner released after its connection failed', new QueryRunnerAlreadyReleasedError()],
+    [
+      "a statement through a released runner's EntityManager (orderly shutdown mid-transaction)",
+      new QueryRunnerProviderAlreadyReleasedError(),
+    ],
     ['SQLite busy past busy_timeout', queryFailed(withCode('SQLITE_BUSY', 'database is locked'))],
     ['a cause chain', Object.assign(new Error('wrapped'), { cause: withCode('ECONNREFUSED') })],
   ])('%s → unavailable', (_label, error) => {

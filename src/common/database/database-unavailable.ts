@@ -1,4 +1,4 @@
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { DomainError } from '../errors/domain-error';
 
 /** What a 503 tells the client to wait, in whole seconds, when the database cannot be reached. */
@@ -45,9 +45,11 @@ const CONNECTION_LOST =
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 4 || typeof error !== 'object' || error === null) return false;
   // TypeORM releases a query runner whose connection emitted an error (the server ended the
-  // session); the transaction's next statement then fails with this. This service never
-  // releases a runner itself mid-transaction, so here it always means a lost connection.
-  if (error instanceof QueryRunnerAlreadyReleasedError) return true;
+  // session); the transaction's next statement then fails with one of these (which one depends
+  // on whether it went through the runner or its EntityManager). This service never releases a
+  // runner itself mid-transaction, so here they always mean a lost connection.
+  if (error instanceof QueryRunnerAlreadyReleasedError || error instanceof QueryRunnerProviderAlreadyReleasedError)
+    return true;
   const { code, message, errors, cause } = error as {
     code?: unknown;
     message?: unknown;
