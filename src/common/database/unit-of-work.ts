@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { Pool } from 'pg';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /** The SQL dialects the service runs on, for the few queries written per dialect. */
 export type SqlDialect = 'sqlite' | 'postgres';
+
+/** Prepared statements kept per SQLite connection (the SQL of `query()` is a fixed set). */
+const STATEMENT_CACHE_SIZE = 100;
 
 /**
  * Runs database work atomically, on every supported database.
@@ -20,9 +23,6 @@ export type SqlDialect = 'sqlite' | 'postgres';
  * would interleave on it and a reader could see another request's uncommitted rows. Here all
  * work is queued through a mutex (better-sqlite3 is synchronous anyway, so this costs little).
  */
-/** Prepared statements kept per SQLite connection (the SQL of `query()` is a fixed set). */
-const STATEMENT_CACHE_SIZE = 100;
-
 @Injectable()
 export class UnitOfWork {
   readonly dialect: SqlDialect;
