@@ -1,5 +1,5 @@
 // First: V8 settings that must be in place before the rest of the service loads.
-import './v8-flags';
+import './apply-v8-flags';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { createApp } from './app.factory';
