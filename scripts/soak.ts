@@ -111,16 +111,26 @@ async function main(): Promise<void> {
     process.exit(130);
   });
 
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the service did not start in 60 s:\n${output}`)), 60_000);
-    service.stdout.on('data', () => {
-      if (output.includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    service.once('exit', (code) => reject(new Error(`the service exited (${code}):\n${output}`)));
-  });
+  // Ready when /health/live answers: the log line cannot tell (LOG_LEVEL=warn hides it).
+  const waitingSince = Date.now();
+  for (;;) {
+    const failed =
+      service.exitCode !== null
+        ? `the service exited (${service.exitCode})`
+        : Date.now() - waitingSince > 60_000
+          ? 'the service did not start in 60 s'
+          : undefined;
+    if (failed) {
+      cleanup();
+      throw new Error(`${failed}:\n${output}`);
+    }
+    const live = await fetch(`http://${HOST}:${port}/health/live`).then(
+      (res) => res.status === 200,
+      () => false,
+    );
+    if (live) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const bearer = `Bearer ${mintToken(createSecretKey(Buffer.from(secret, 'utf8')), { tenant: 'soak', expiresInSeconds: seconds + 3600 })}`;
