@@ -27,8 +27,9 @@ import { setFlagsFromString } from 'node:v8';
  * so the next load began there (the PostgreSQL soak ended at 214-247 MB). With 2x that case
  * peaks at 183-188 MB, the soak ends at 162-176 MB, and the main thread spends no more time in
  * the collector (1.4-1.6 s per run either way: full collections, twice as many, are short; most
- * of their marking is concurrent). Unlike `--max-old-space-size` this is no ceiling: a heap
- * that needs more still gets it.
+ * of their marking is concurrent, on another core, where it costs some CPU: within this
+ * machine's noise, the throughput targets keep their margins). Unlike `--max-old-space-size` this
+ * is no ceiling: a heap that needs more still gets it.
  *
  * Each flag is left to the operator who sets it on node's command line (V8 does not accept
  * these two in NODE_OPTIONS): `node --heap-growing-percent=300 dist/src/main.js` keeps 300.
