@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SERVICE_V8_FLAGS, flagsToApply } from './v8-flags';
 
@@ -39,6 +40,11 @@ describe('the V8 flags the service sets on itself', () => {
     expect(factors.length).toBeGreaterThan(0);
     return factors[factors.length - 1];
   }
+
+  it("are set by main.ts's first import, before any other module of the service loads", () => {
+    const main = readFileSync(join(__dirname, 'main.ts'), 'utf8');
+    expect(main.match(/^import .*$/m)?.[0]).toBe("import './apply-v8-flags';");
+  });
 
   it('in the service process the old generation may grow to twice what survived a full collection', () => {
     expect(growthFactorAfterFullGc([])).toBe('2.0');
