@@ -47,9 +47,7 @@ export function flagsToApply(flags: readonly string[], execArgv: readonly string
   return flags.filter((f) => !chosen.has(flagName(f)));
 }
 
-/** Sets the service's V8 flags the operator has not set; returns those it set. */
-export function applyServiceV8Flags(execArgv: readonly string[] = process.execArgv): string[] {
-  const applied = flagsToApply(SERVICE_V8_FLAGS, execArgv);
-  for (const flag of applied) setFlagsFromString(flag);
-  return applied;
+/** Sets the service's V8 flags the operator has not set. */
+export function applyServiceV8Flags(execArgv: readonly string[] = process.execArgv): void {
+  for (const flag of flagsToApply(SERVICE_V8_FLAGS, execArgv)) setFlagsFromString(flag);
 }
