@@ -49,7 +49,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
       BEARER_SCHEME,
     );
-  for (const prefix of API_VERSION_PREFIXES) config.addServer(`/${prefix}`, `SailPoint's /${prefix} prefix`);
+  for (const prefix of API_VERSION_PREFIXES) {
+    const alias = prefix === 'latest' ? ' (its alias of the newest yearly version)' : '';
+    config.addServer(`/${prefix}`, `SailPoint's /${prefix} prefix${alias}`);
+  }
   const document = SwaggerModule.createDocument(app, config.build(), {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
   });
