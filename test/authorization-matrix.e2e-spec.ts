@@ -108,9 +108,7 @@ describe.each(DATABASES)('authorization matrix (%s)', (kind) => {
   };
 
   const cases = PERSONAS.flatMap((persona) =>
-    ROUTES.flatMap((route) =>
-      CONTRACT_PATHS.map((path) => [persona.name, route, path, persona, path] as const),
-    ),
+    ROUTES.flatMap((route) => CONTRACT_PATHS.map((path) => [persona.name, route, path, persona, path] as const)),
   );
 
   it.each(cases)('%s × %s %s', async (_p, route, _label, persona, prefix) => {
