@@ -54,15 +54,21 @@ function yearlyPrefix(url: string, end: number): YearlyApiVersion | undefined {
   return undefined;
 }
 
-/** True when url[from, end) is shaped like a version segment: `v` (either case) and one or more digits. */
-function isVersionSegment(url: string, from: number, end: number): boolean {
+/**
+ * Where the segment starting at `from` ends if it is shaped like a version (`v`, either case, and
+ * one or more digits), else -1. An id is rejected at its first character or two, unscanned.
+ */
+function versionSegmentEnd(url: string, from: number): number {
   const v = url.charCodeAt(from);
-  if ((v !== LOWER_V && v !== UPPER_V) || end - from < 2) return false;
-  for (let i = from + 1; i < end; i++) {
+  if (v !== LOWER_V && v !== UPPER_V) return -1;
+  let i = from + 1;
+  while (i < url.length) {
     const c = url.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return false;
+    if (c === SLASH || c === QUESTION_MARK) break;
+    if (c < 0x30 || c > 0x39) return -1;
+    i++;
   }
-  return true;
+  return i > from + 1 ? i : -1;
 }
 
 function serviceVersion(url: string, from: number, end: number): ServiceApiVersion | undefined {
@@ -83,8 +89,8 @@ export function rewriteVersionedUrl(req: RawRequest): string {
   const resourceStart = !yearly ? 1 : url.charCodeAt(firstEnd) === SLASH ? firstEnd + 1 : url.length;
   const resourceEnd = yearly ? segmentEnd(url, resourceStart) : firstEnd;
   if (resourceEnd > resourceStart && url.charCodeAt(resourceEnd) === SLASH) {
-    const versionEnd = segmentEnd(url, resourceEnd + 1);
-    if (isVersionSegment(url, resourceEnd + 1, versionEnd)) {
+    const versionEnd = versionSegmentEnd(url, resourceEnd + 1);
+    if (versionEnd > 0) {
       const version = yearly ? undefined : serviceVersion(url, resourceEnd + 1, versionEnd);
       if (!version) return UNROUTABLE;
       message[API_VERSION] = version;
