@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { BARE_PATH, CONTRACT_PATHS, SERVICE_PATH } from './support/api-paths';
+import { BARE_PATH, ON_EVERY_DATABASE, SERVICE_PATH } from './support/api-paths';
 import { DATABASES } from './support/databases';
 import { clearGroups, snapshot, startTestApp, TRACKING_ID, VALID_BODY, type TestApp } from './support/test-app';
 
@@ -29,7 +29,7 @@ function expectRateLimited(res: Response): number {
   return seconds;
 }
 
-describe.each(DATABASES)('rate limiting (%s)', (kind) => {
+describe.each(ON_EVERY_DATABASE)('rate limiting (%s, at %s)', (kind, API) => {
   let t: TestApp;
   let groupId: string;
 
@@ -70,93 +70,91 @@ describe.each(DATABASES)('rate limiting (%s)', (kind) => {
     }
   }
 
-  describe.each(CONTRACT_PATHS)('at %s', (API) => {
-    it('the 6th request within the window is 429 with the exact body and Retry-After; after waiting that long the client is served again, with a fresh budget', async () => {
-      const auth = client('window-client');
-      await spend(auth, LIMIT, API);
+  it('the 6th request within the window is 429 with the exact body and Retry-After; after waiting that long the client is served again, with a fresh budget', async () => {
+    const auth = client('window-client');
+    await spend(auth, LIMIT, API);
 
-      const sixth = await list(auth, API);
-      const receivedAt = Date.now();
-      const seconds = expectRateLimited(sixth);
+    const sixth = await list(auth, API);
+    const receivedAt = Date.now();
+    const seconds = expectRateLimited(sixth);
 
-      // Still refused while the window lasts.
-      expectRateLimited(await getById(auth, API));
+    // Still refused while the window lasts.
+    expectRateLimited(await getById(auth, API));
 
-      await sleepUntil(receivedAt + seconds * 1000);
-      const again = await list(auth, API);
-      expect(again.status).toBe(200);
-      expect(again.body.map((g: { id: string }) => g.id)).toEqual([groupId]);
+    await sleepUntil(receivedAt + seconds * 1000);
+    const again = await list(auth, API);
+    expect(again.status).toBe(200);
+    expect(again.body.map((g: { id: string }) => g.id)).toEqual([groupId]);
 
-      // The served request opened a new window: four more, then refused again.
-      await spend(auth, LIMIT - 1, API);
-      expectRateLimited(await list(auth, API));
-    });
+    // The served request opened a new window: four more, then refused again.
+    await spend(auth, LIMIT - 1, API);
+    expectRateLimited(await list(auth, API));
+  });
 
-    it('a throttled write never reaches the database', async () => {
-      const auth = client('writer');
-      await spend(auth, LIMIT, API);
-      const before = await snapshot(t.dataSource);
-      expectRateLimited(
-        await t
-          .http()
-          .post(API)
-          .set('Authorization', auth)
-          .send({ ...VALID_BODY, name: 'New', sourceIds: ['n'] }),
-      );
-      expectRateLimited(
-        await t
-          .http()
-          .put(`${API}/${groupId}`)
-          .set('Authorization', auth)
-          .send({ ...VALID_BODY, name: 'Changed' }),
-      );
-      expectRateLimited(await t.http().delete(`${API}/${groupId}`).set('Authorization', auth));
-      expect(await snapshot(t.dataSource)).toEqual(before);
-    });
+  it('a throttled write never reaches the database', async () => {
+    const auth = client('writer');
+    await spend(auth, LIMIT, API);
+    const before = await snapshot(t.dataSource);
+    expectRateLimited(
+      await t
+        .http()
+        .post(API)
+        .set('Authorization', auth)
+        .send({ ...VALID_BODY, name: 'New', sourceIds: ['n'] }),
+    );
+    expectRateLimited(
+      await t
+        .http()
+        .put(`${API}/${groupId}`)
+        .set('Authorization', auth)
+        .send({ ...VALID_BODY, name: 'Changed' }),
+    );
+    expectRateLimited(await t.http().delete(`${API}/${groupId}`).set('Authorization', auth));
+    expect(await snapshot(t.dataSource)).toEqual(before);
+  });
 
-    it('the budget is per client: another client_id, or the same client_id of another tenant, is still served', async () => {
-      const a = client('client-a');
-      await spend(a, LIMIT, API);
-      expectRateLimited(await list(a, API));
+  it('the budget is per client: another client_id, or the same client_id of another tenant, is still served', async () => {
+    const a = client('client-a');
+    await spend(a, LIMIT, API);
+    expectRateLimited(await list(a, API));
 
-      // Another client of the same tenant.
-      const b = client('client-b');
-      expect((await list(b, API)).status).toBe(200);
-      // The same client_id in another tenant is another client.
-      expect((await list(client('client-a', { tenant: 'globex' }), API)).status).toBe(200);
-      // The same client with another identity is the same client: still refused.
-      expectRateLimited(await list(client('client-a', { identityId: 'someone-else' }), API));
-      // An application token of that client too.
-      expectRateLimited(await list(client('client-a', { identityId: undefined }), API));
-      expectRateLimited(await list(a, API));
-      // b has its own 5: four left.
-      await spend(b, LIMIT - 1, API);
-      expectRateLimited(await list(b, API));
-    });
+    // Another client of the same tenant.
+    const b = client('client-b');
+    expect((await list(b, API)).status).toBe(200);
+    // The same client_id in another tenant is another client.
+    expect((await list(client('client-a', { tenant: 'globex' }), API)).status).toBe(200);
+    // The same client with another identity is the same client: still refused.
+    expectRateLimited(await list(client('client-a', { identityId: 'someone-else' }), API));
+    // An application token of that client too.
+    expectRateLimited(await list(client('client-a', { identityId: undefined }), API));
+    expectRateLimited(await list(a, API));
+    // b has its own 5: four left.
+    await spend(b, LIMIT - 1, API);
+    expectRateLimited(await list(b, API));
+  });
 
-    it('the budget is shared across routes: list and get-by-id draw on one budget', async () => {
-      const auth = client('mixed');
-      const served = [
-        await list(auth, API),
-        await getById(auth, API),
-        await list(auth, API),
-        await getById(auth, API),
-        await list(auth, API),
-      ];
-      expect(served.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
-      expect(served[1].body.id).toBe(groupId);
-      expectRateLimited(await getById(auth, API));
-      expectRateLimited(await list(auth, API));
-    });
+  it('the budget is shared across routes: list and get-by-id draw on one budget', async () => {
+    const auth = client('mixed');
+    const served = [
+      await list(auth, API),
+      await getById(auth, API),
+      await list(auth, API),
+      await getById(auth, API),
+      await list(auth, API),
+    ];
+    expect(served.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(served[1].body.id).toBe(groupId);
+    expectRateLimited(await getById(auth, API));
+    expectRateLimited(await list(auth, API));
+  });
 
-    it("requests refused with 403 still count against the client's budget", async () => {
-      const reader = client('reader', { scopes: ['idn:password-sync-group:read'] });
-      for (let i = 0; i < LIMIT; i++) {
-        const res = await t.http().delete(`${API}/${groupId}`).set('Authorization', reader);
-        expect(res.status).toBe(403);
-      }
-      expectRateLimited(await list(reader, API));
-    });
+  it("requests refused with 403 still count against the client's budget", async () => {
+    const reader = client('reader', { scopes: ['idn:password-sync-group:read'] });
+    for (let i = 0; i < LIMIT; i++) {
+      const res = await t.http().delete(`${API}/${groupId}`).set('Authorization', reader);
+      expect(res.status).toBe(403);
+    }
+    expectRateLimited(await list(reader, API));
   });
 
   it('the budget is per API version: the bare path, /v3, /beta, /latest and /password-sync-groups/v1 each allow 5', async () => {

@@ -1,3 +1,5 @@
+import { DATABASES } from './databases';
+
 /**
  * The URL shapes of the password sync groups collection, written out literally (not derived from
  * the code they test). Suites run over these so that every contract holds on every shape:
@@ -25,3 +27,6 @@ export const ALL_PATHS = [BARE_PATH, ...YEARLY_PATHS, SERVICE_PATH];
  * yearly prefixes apart, and the lifecycle and paging tests cover each of them.
  */
 export const CONTRACT_PATHS = [BARE_PATH, '/v2025/password-sync-groups', SERVICE_PATH];
+
+/** `describe.each(ON_EVERY_DATABASE)('… (%s, at %s)', (kind, API) => …)`: each contract path on each database. */
+export const ON_EVERY_DATABASE = DATABASES.flatMap((kind) => CONTRACT_PATHS.map((path) => [kind, path] as const));
