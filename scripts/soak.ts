@@ -193,15 +193,21 @@ async function main(): Promise<void> {
   let counter = 0;
   const loop = async (w: number) => {
     const mine: string[] = [];
-    const prefixes = ['', '/v3', '/beta', '/v2024', '/v2025', '/v2026'];
+    // Every URL shape: bare, the yearly prefixes, and SailPoint's per-service path.
+    const collections = [
+      ...['', '/v3', '/beta', '/v2024', '/v2025', '/v2026', '/latest'].map(
+        (prefix) => `${prefix}/password-sync-groups`,
+      ),
+      '/password-sync-groups/v1',
+    ];
     for (let i = 0; Date.now() < deadline; i++) {
-      const p = prefixes[i % prefixes.length];
+      const c = collections[i % collections.length];
       const dice = (i * 7919 + w * 104729) % 100;
       const n = ++counter;
       if (mine.length === 0 || dice < 15) {
         const answer = record(
           'create',
-          await send('POST', `${p}/password-sync-groups`, {
+          await send('POST', `${c}`, {
             name: `soak ${w}-${n}`,
             passwordPolicyId: 'pp',
             sourceIds: [`soak-${w}-${n}-a`, `soak-${w}-${n}-b`],
@@ -210,20 +216,20 @@ async function main(): Promise<void> {
         );
         if (answer?.status === 200) mine.push((JSON.parse(answer.body) as { id: string }).id);
       } else if (dice < 35) {
-        record('list', await send('GET', `${p}/password-sync-groups?limit=50&count=true`), [200]);
+        record('list', await send('GET', `${c}?limit=50&count=true`), [200]);
       } else if (dice < 60) {
-        record('get', await send('GET', `${p}/password-sync-groups/${mine[i % mine.length]}`), [200]);
+        record('get', await send('GET', `${c}/${mine[i % mine.length]}`), [200]);
       } else if (dice < 70) {
         // Read, then update with If-Match: this loop is the only writer of its groups, so 200.
         const id = mine[i % mine.length];
-        const read = record('get', await send('GET', `${p}/password-sync-groups/${id}`), [200]);
+        const read = record('get', await send('GET', `${c}/${id}`), [200]);
         const etag = read?.headers.etag as string | undefined;
         if (etag)
           record(
             'put if-match',
             await send(
               'PUT',
-              `${p}/password-sync-groups/${id}`,
+              `${c}/${id}`,
               { name: `soak ${w}-${n} v`, passwordPolicyId: 'pp-2', sourceIds: [`soak-${w}-${n}-c`] },
               { 'If-Match': etag },
             ),
@@ -234,7 +240,7 @@ async function main(): Promise<void> {
           'put stale',
           await send(
             'PUT',
-            `${p}/password-sync-groups/${mine[i % mine.length]}`,
+            `${c}/${mine[i % mine.length]}`,
             { name: `soak ${w}-${n} s`, passwordPolicyId: 'pp', sourceIds: [`soak-${w}-${n}-s`] },
             { 'If-Match': '"999999"' },
           ),
@@ -243,7 +249,7 @@ async function main(): Promise<void> {
       } else if (dice < 82) {
         record(
           'put',
-          await send('PUT', `${p}/password-sync-groups/${mine[i % mine.length]}`, {
+          await send('PUT', `${c}/${mine[i % mine.length]}`, {
             name: `soak ${w}-${n} u`,
             passwordPolicyId: 'pp',
             sourceIds: [`soak-${w}-${n}-u`],
@@ -253,17 +259,16 @@ async function main(): Promise<void> {
       } else if (dice < 88) {
         record(
           'bad body',
-          await send('POST', `${p}/password-sync-groups`, { name: '', passwordPolicyId: 'has space', sourceIds: [] }),
+          await send('POST', `${c}`, { name: '', passwordPolicyId: 'has space', sourceIds: [] }),
           [400],
         );
       } else if (dice < 93) {
-        record('missing', await send('GET', `${p}/password-sync-groups/00000000-0000-4000-8000-000000000000`), [404]);
+        record('missing', await send('GET', `${c}/00000000-0000-4000-8000-000000000000`), [404]);
       } else {
         const id = mine.shift()!;
-        record('delete', await send('DELETE', `${p}/password-sync-groups/${id}`), [204]);
+        record('delete', await send('DELETE', `${c}/${id}`), [204]);
       }
-      while (mine.length > GROUPS_PER_LOOP)
-        record('delete', await send('DELETE', `${p}/password-sync-groups/${mine.shift()!}`), [204]);
+      while (mine.length > GROUPS_PER_LOOP) record('delete', await send('DELETE', `${c}/${mine.shift()!}`), [204]);
     }
   };
 

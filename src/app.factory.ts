@@ -12,8 +12,10 @@ import {
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import type { AuthenticatedRequest } from './common/auth/request-context';
-import { apiVersionOf, rewriteVersionedUrl } from './common/http/api-versions';
+import { rewriteVersionedUrl, routeAsCalled } from './common/http/api-versions';
 import {
+  NO_STORE,
+  REQUEST_ID_HEADER,
   TRACKING_ID_HEADER,
   clientErrorHandler,
   frameworkErrorHandler,
@@ -27,7 +29,7 @@ import { loadConfig, type AppConfig } from './config/app-config';
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 export { TRACKING_ID_HEADER };
 /** Headers a browser script may read on a cross-origin response. */
-export const CORS_EXPOSED_HEADERS = ['X-Total-Count', 'X-Tracking-Id', 'Retry-After', 'ETag'];
+export const CORS_EXPOSED_HEADERS = ['X-Total-Count', 'X-Tracking-Id', 'SLPT-Request-ID', 'Retry-After', 'ETag'];
 /** Routes whose successful calls are logged at debug, not info (probes call them every few seconds). */
 const QUIET_ROUTES = /^\/health\//;
 /** Responses at least this large are compressed when the client asks (Accept-Encoding). */
@@ -115,7 +117,12 @@ export async function createApp(
   // UI at /docs loads its scripts from this origin, which helmet's default policy allows. No
   // upgrade-insecure-requests: TLS is terminated in front of the service, which may itself be
   // reached over plain HTTP.
-  const security = securityHeaders({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  // With them, SailPoint's Cache-Control on every response (the Swagger UI files under /docs/
+  // replace it with @fastify/static's own, see docs/deploying.md).
+  const security = Object.freeze({
+    ...securityHeaders({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }),
+    'Cache-Control': NO_STORE,
+  });
   if (config.corsOrigins) {
     const cors = {
       origin: config.corsOrigins,
@@ -141,7 +148,7 @@ export async function createApp(
 
   // Hooks on every request are callback-style: an async hook costs a promise and a microtask each.
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(security).header(TRACKING_ID_HEADER, request.id);
+    void reply.headers(security).header(TRACKING_ID_HEADER, request.id).header(REQUEST_ID_HEADER, request.id);
     done();
   });
   // Graceful shutdown: once closing, every response (those in flight included) ends its
@@ -158,18 +165,17 @@ export async function createApp(
   // the token and the Authorization header are never part of it.
   fastify.addHook('onResponse', (request, reply, done) => {
     const principal = (request as AuthenticatedRequest).user;
-    const version = apiVersionOf(request.raw);
-    const path = request.routeOptions.url ?? request.url.split('?')[0];
+    const route = routeAsCalled(request);
     const line = {
       method: request.method,
-      route: version === 'bare' ? path : `/${version}${path}`,
+      route,
       status: reply.statusCode,
       latencyMs: Math.round(reply.elapsedTime * 100) / 100,
       tenant: principal?.tenantId,
       client: principal?.clientId,
     };
     if (reply.statusCode >= 500) request.log.error(line, 'request failed');
-    else if (reply.statusCode < 400 && QUIET_ROUTES.test(path)) request.log.debug(line, 'request completed');
+    else if (reply.statusCode < 400 && QUIET_ROUTES.test(route)) request.log.debug(line, 'request completed');
     else request.log.info(line, 'request completed');
     done();
   });

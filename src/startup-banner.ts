@@ -26,7 +26,7 @@ export function startupBanner(config: AppConfig, baseUrl: string, now: Date = ne
   const prefixes = API_VERSION_PREFIXES.map((p) => `/${p}`).join(', ');
   const lines = [
     `Password Sync Groups API listening on ${baseUrl} (${db})`,
-    `  API:   ${baseUrl}/password-sync-groups (also under ${prefixes})`,
+    `  API:   ${baseUrl}/password-sync-groups/v1 (SailPoint's per-service path; also ${baseUrl}/password-sync-groups, bare or under ${prefixes})`,
     `  Docs:  ${baseUrl}/${DOCS_PATH}`,
   ];
   // Only where the service signs its own tokens (JWT_SECRET or the development secret).

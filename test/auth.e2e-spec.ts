@@ -4,6 +4,7 @@ import { sign, type Algorithm } from 'jsonwebtoken';
 import type { KeyObject } from 'node:crypto';
 import type { Test } from 'supertest';
 import { signingSecretOf } from '../src/common/auth/signing-key';
+import { ALL_PATHS, BARE_PATH, CONTRACT_PATHS } from './support/api-paths';
 import { DATABASES } from './support/databases';
 import {
   badRequestBody,
@@ -80,8 +81,8 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
   const craft = (payload: Record<string, unknown>, algorithm: Algorithm = 'HS256') => sign(payload, key, { algorithm });
 
   /** One request of each operation; `auth` undefined sends no Authorization header. */
-  const call = (op: OpName, auth: string | undefined, id = seeded.id, prefix = ''): Test => {
-    const base = `${prefix}/password-sync-groups`;
+  /** `base` is the collection in one of its URL shapes (test/support/api-paths.ts). */
+  const call = (op: OpName, auth: string | undefined, id = seeded.id, base = BARE_PATH): Test => {
     const req = (() => {
       switch (op) {
         case 'list':
@@ -296,22 +297,22 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
     });
   });
 
-  describe('tenant isolation', () => {
+  describe.each(CONTRACT_PATHS)('tenant isolation at %s', (API) => {
     const other = () => t.bearer({ tenant: 'globex', clientId: 'globex-cli', identityId: 'globex-admin' });
 
     it("another tenant's group is 404 (exact envelope, never 403) on GET, PUT and DELETE, under every prefix, and nothing changes", async () => {
       const before = await snapshot(t.dataSource);
-      for (const prefix of ['', '/v3', '/beta']) {
+      for (const base of ALL_PATHS) {
         for (const id of [seeded.id, seeded.id.toUpperCase()]) {
           for (const op of ['get', 'update', 'delete'] as const) {
-            const res = await call(op, other(), id, prefix);
-            expect({ op, prefix, status: res.status }).toEqual({ op, prefix, status: 404 });
+            const res = await call(op, other(), id, base);
+            expect({ op, base, status: res.status }).toEqual({ op, base, status: 404 });
             expect(res.body).toEqual(groupNotFound(res.headers['x-tracking-id'], seeded.id));
           }
         }
       }
       expect(await snapshot(t.dataSource)).toEqual(before);
-      const own = await call('get', t.bearer());
+      const own = await call('get', t.bearer(), undefined, API);
       expect(own.status).toBe(200);
       expect(own.body).toEqual(seeded);
     });
@@ -319,8 +320,8 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
     it("a foreign group's 404 is identical to that of an id that exists nowhere", async () => {
       const missing = '6881f631-3bd5-4213-9c75-8e05cc3e35dd';
       for (const op of ['get', 'update', 'delete'] as const) {
-        const foreign = await call(op, other(), seeded.id);
-        const nowhere = await call(op, other(), missing);
+        const foreign = await call(op, other(), seeded.id, API);
+        const nowhere = await call(op, other(), missing, API);
         expect(foreign.status).toBe(nowhere.status);
         expect({ ...foreign.body, trackingId: 'x', causes: [] }).toEqual({
           ...nowhere.body,
@@ -335,17 +336,17 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
     });
 
     it("another tenant's list and count do not include it", async () => {
-      const res = await call('list', other());
+      const res = await call('list', other(), undefined, API);
       expect(res.status).toBe(200);
       expect(res.body).toEqual([]);
       expect(res.headers['x-total-count']).toBe('0');
-      const own = await call('list', t.bearer());
+      const own = await call('list', t.bearer(), undefined, API);
       expect(own.body).toEqual([seeded]);
       expect(own.headers['x-total-count']).toBe('1');
     });
 
     it('another tenant may create a group with the same name and the same sourceIds; each sees only its own', async () => {
-      const created = await t.http().post('/password-sync-groups').set('Authorization', other()).send(VALID_BODY);
+      const created = await t.http().post(API).set('Authorization', other()).send(VALID_BODY);
       expect(created.status).toBe(200);
       expect(created.body.id).not.toBe(seeded.id);
       expect(created.body).toMatchObject({ name: VALID_BODY.name, sourceIds: VALID_BODY.sourceIds });
@@ -360,19 +361,19 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
       ]);
       expect(sources).toHaveLength(4);
 
-      const mine = await call('list', t.bearer());
-      const theirs = await call('list', other());
+      const mine = await call('list', t.bearer(), undefined, API);
+      const theirs = await call('list', other(), undefined, API);
       expect([mine.body, mine.headers['x-total-count']]).toEqual([[seeded], '1']);
       expect([theirs.body, theirs.headers['x-total-count']]).toEqual([[created.body], '1']);
 
-      const cross = await call('get', t.bearer(), created.body.id);
+      const cross = await call('get', t.bearer(), created.body.id, API);
       expect(cross.status).toBe(404);
       expect(cross.body).toEqual(groupNotFound(cross.headers['x-tracking-id'], created.body.id));
 
       // Each tenant's uniqueness rules stay in force within the tenant.
       const dup = await t
         .http()
-        .post('/password-sync-groups')
+        .post(API)
         .set('Authorization', other())
         .send({ ...VALID_BODY, sourceIds: ['x'] });
       expect(dup.status).toBe(400);
@@ -383,22 +384,22 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
       );
 
       // Deleting the other tenant's group leaves ours alone.
-      const del = await call('delete', other(), created.body.id);
+      const del = await call('delete', other(), created.body.id, API);
       expect(del.status).toBe(204);
-      expect((await call('get', t.bearer())).body).toEqual(seeded);
-      expect((await call('list', other())).body).toEqual([]);
+      expect((await call('get', t.bearer(), undefined, API)).body).toEqual(seeded);
+      expect((await call('list', other(), undefined, API)).body).toEqual([]);
     });
 
     it("a foreign tenant cannot take over a group by PUT with the owner's id, even with a colliding body", async () => {
       await t
         .http()
-        .post('/password-sync-groups')
+        .post(API)
         .set('Authorization', other())
         .send({ ...VALID_BODY, name: 'Theirs', sourceIds: ['t1'] });
       const before = await snapshot(t.dataSource);
       const res = await t
         .http()
-        .put(`/password-sync-groups/${seeded.id}`)
+        .put(`${API}/${seeded.id}`)
         .set('Authorization', other())
         .send({ id: seeded.id, name: 'Theirs', passwordPolicyId: 'p', sourceIds: ['t1'] });
       expect(res.status).toBe(404);
@@ -408,17 +409,17 @@ describe.each(DATABASES)('authentication, authorization and tenant isolation (%s
 
     it('tenant ids are compared exactly: a differently-cased tenant is another tenant', async () => {
       const upper = t.bearer({ tenant: 'ACME' });
-      const res = await call('get', upper);
+      const res = await call('get', upper, undefined, API);
       expect(res.status).toBe(404);
       expect(res.body).toEqual(groupNotFound(res.headers['x-tracking-id'], seeded.id));
-      expect((await call('list', upper)).body).toEqual([]);
+      expect((await call('list', upper, undefined, API)).body).toEqual([]);
     });
 
     it('within a tenant, every client and identity sees the same groups', async () => {
       const colleague = t.bearer({ clientId: 'another-client', identityId: 'another-admin' });
-      expect((await call('get', colleague)).body).toEqual(seeded);
+      expect((await call('get', colleague, undefined, API)).body).toEqual(seeded);
       const app = t.bearer({ clientId: 'integration', identityId: undefined });
-      expect((await call('list', app)).body).toEqual([seeded]);
+      expect((await call('list', app, undefined, API)).body).toEqual([seeded]);
     });
   });
 });

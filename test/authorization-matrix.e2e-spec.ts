@@ -1,5 +1,6 @@
 import type { Response } from 'supertest';
 import type { DevTokenOptions } from '../src/common/auth/dev-token';
+import { CONTRACT_PATHS } from './support/api-paths';
 import { DATABASES } from './support/databases';
 import { VALID_BODY, forbiddenBody, groupNotFound, snapshot, startTestApp, type TestApp } from './support/test-app';
 
@@ -91,8 +92,7 @@ describe.each(DATABASES)('authorization matrix (%s)', (kind) => {
   });
 
   const NEW_BODY = { name: 'Written by the caller', passwordPolicyId: 'pp-2', sourceIds: ['src-new'] };
-  const send = (route: Route, prefix: string) => {
-    const path = `${prefix}/password-sync-groups`;
+  const send = (route: Route, path: string) => {
     switch (route) {
       case 'list':
         return t.http().get(`${path}?count=true`);
@@ -108,9 +108,7 @@ describe.each(DATABASES)('authorization matrix (%s)', (kind) => {
   };
 
   const cases = PERSONAS.flatMap((persona) =>
-    ROUTES.flatMap((route) =>
-      ['', '/v2025'].map((prefix) => [persona.name, route, prefix || '(bare)', persona, prefix] as const),
-    ),
+    ROUTES.flatMap((route) => CONTRACT_PATHS.map((path) => [persona.name, route, path, persona, path] as const)),
   );
 
   it.each(cases)('%s × %s %s', async (_p, route, _label, persona, prefix) => {

@@ -1,7 +1,9 @@
+import { ALL_PATHS, ON_EVERY_DATABASE } from './support/api-paths';
 import { DATABASES } from './support/databases';
 import {
   clearGroups,
   groupNotFound,
+  notFoundBody,
   ISO_UTC,
   snapshot,
   startTestApp,
@@ -11,7 +13,7 @@ import {
   type TestApp,
 } from './support/test-app';
 
-describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
+describe.each(ON_EVERY_DATABASE)('password sync groups CRUD (%s, at %s)', (kind, API) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(kind);
@@ -23,8 +25,7 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
     await clearGroups(t.dataSource);
   });
 
-  const create = (body: object, prefix = '') =>
-    t.http().post(`${prefix}/password-sync-groups`).set('Authorization', t.bearer()).send(body);
+  const create = (body: object) => t.http().post(API).set('Authorization', t.bearer()).send(body);
 
   it('creates a group: 200, server-assigned id and timestamps, body fields id/created/modified ignored', async () => {
     const before = Date.now();
@@ -70,19 +71,16 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
 
   it('gets a group by id, and 404s (exact envelope) for an unknown id', async () => {
     const created = (await create(VALID_BODY)).body;
-    const res = await t.http().get(`/password-sync-groups/${created.id}`).set('Authorization', t.bearer());
+    const res = await t.http().get(`${API}/${created.id}`).set('Authorization', t.bearer());
     expect(res.status).toBe(200);
     expect(res.body).toEqual(created);
 
-    const upper = await t
-      .http()
-      .get(`/password-sync-groups/${created.id.toUpperCase()}`)
-      .set('Authorization', t.bearer());
+    const upper = await t.http().get(`${API}/${created.id.toUpperCase()}`).set('Authorization', t.bearer());
     expect(upper.status).toBe(200);
     expect(upper.body).toEqual(created);
 
     const missing = '6881f631-3bd5-4213-9c75-8e05cc3e35dd';
-    const nf = await t.http().get(`/password-sync-groups/${missing}`).set('Authorization', t.bearer());
+    const nf = await t.http().get(`${API}/${missing}`).set('Authorization', t.bearer());
     expect(nf.status).toBe(404);
     expect(nf.body).toEqual(groupNotFound(nf.headers['x-tracking-id'], missing));
   });
@@ -97,7 +95,7 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
       passwordPolicyId: 'p2',
       sourceIds: ['s9', VALID_BODY.sourceIds[0]],
     };
-    const res = await t.http().put(`/password-sync-groups/${created.id}`).set('Authorization', t.bearer()).send(body);
+    const res = await t.http().put(`${API}/${created.id}`).set('Authorization', t.bearer()).send(body);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       id: created.id,
@@ -108,7 +106,7 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
       modified: expect.stringMatching(ISO_UTC),
     });
     expect(Date.parse(res.body.modified)).toBeGreaterThan(Date.parse(created.modified));
-    const stored = await t.http().get(`/password-sync-groups/${created.id}`).set('Authorization', t.bearer());
+    const stored = await t.http().get(`${API}/${created.id}`).set('Authorization', t.bearer());
     expect(stored.body).toEqual(res.body);
     const [[row]] = (await snapshot(t.dataSource)) as [Array<{ version: number }>];
     expect(row.version).toBe(2);
@@ -121,7 +119,7 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
     const created = (await create(VALID_BODY)).body;
     const ok = await t
       .http()
-      .put(`/password-sync-groups/${created.id}`)
+      .put(`${API}/${created.id}`)
       .set('Authorization', t.bearer())
       .send({ ...VALID_BODY, name: 'N2' });
     expect(ok.status).toBe(200);
@@ -129,7 +127,7 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
     const missing = '6881f631-3bd5-4213-9c75-8e05cc3e35dd';
     const res = await t
       .http()
-      .put(`/password-sync-groups/${missing}`)
+      .put(`${API}/${missing}`)
       .set('Authorization', t.bearer())
       .send({ ...VALID_BODY, name: 'N3', sourceIds: ['new'] });
     expect(res.status).toBe(404);
@@ -139,12 +137,12 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
 
   it('deletes: 204 with an empty body, rows gone, sources free again; a second delete is 404', async () => {
     const created = (await create(VALID_BODY)).body;
-    const res = await t.http().delete(`/password-sync-groups/${created.id}`).set('Authorization', t.bearer());
+    const res = await t.http().delete(`${API}/${created.id}`).set('Authorization', t.bearer());
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
     expect(res.headers['x-tracking-id']).toMatch(TRACKING_ID);
     expect(await snapshot(t.dataSource)).toEqual([[], []]);
-    const again = await t.http().delete(`/password-sync-groups/${created.id}`).set('Authorization', t.bearer());
+    const again = await t.http().delete(`${API}/${created.id}`).set('Authorization', t.bearer());
     expect(again.status).toBe(404);
     expect(again.body).toEqual(groupNotFound(again.headers['x-tracking-id'], created.id));
     expect((await create(VALID_BODY)).status).toBe(200);
@@ -155,7 +153,7 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
     for (let i = 0; i < 5; i++)
       ids.push((await create({ ...VALID_BODY, name: `G${i}`, sourceIds: [`src-${i}`] })).body.id);
 
-    const all = await t.http().get('/password-sync-groups').set('Authorization', t.bearer());
+    const all = await t.http().get(API).set('Authorization', t.bearer());
     expect(all.status).toBe(200);
     expect(all.body.map((g: { id: string }) => g.id)).toEqual(ids);
     expect(all.headers['x-total-count']).toBeUndefined();
@@ -168,26 +166,20 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
       modified: expect.stringMatching(ISO_UTC),
     });
 
-    const page = await t
-      .http()
-      .get('/password-sync-groups?limit=2&offset=1&count=true')
-      .set('Authorization', t.bearer());
+    const page = await t.http().get(`${API}?limit=2&offset=1&count=true`).set('Authorization', t.bearer());
     expect(page.status).toBe(200);
     expect(page.headers['x-total-count']).toBe('5');
     expect(page.body.map((g: { id: string }) => g.id)).toEqual(ids.slice(1, 3));
 
-    const zero = await t.http().get('/password-sync-groups?limit=0&count=true').set('Authorization', t.bearer());
+    const zero = await t.http().get(`${API}?limit=0&count=true`).set('Authorization', t.bearer());
     expect(zero.body).toEqual([]);
     expect(zero.headers['x-total-count']).toBe('5');
 
-    const past = await t.http().get('/password-sync-groups?offset=5&count=true').set('Authorization', t.bearer());
+    const past = await t.http().get(`${API}?offset=5&count=true`).set('Authorization', t.bearer());
     expect(past.body).toEqual([]);
     expect(past.headers['x-total-count']).toBe('5');
 
-    const countFalse = await t
-      .http()
-      .get('/password-sync-groups?count=false&limit=250')
-      .set('Authorization', t.bearer());
+    const countFalse = await t.http().get(`${API}?count=false&limit=250`).set('Authorization', t.bearer());
     expect(countFalse.body).toHaveLength(5);
     expect(countFalse.headers['x-total-count']).toBeUndefined();
   });
@@ -205,41 +197,91 @@ describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
     }
     const seen: string[] = [];
     for (let offset = 0; offset < 7; offset += 3) {
-      const res = await t.http().get(`/password-sync-groups?limit=3&offset=${offset}`).set('Authorization', t.bearer());
+      const res = await t.http().get(`${API}?limit=3&offset=${offset}`).set('Authorization', t.bearer());
       seen.push(...res.body.map((g: { id: string }) => g.id));
     }
     expect(seen).toEqual([...seen].sort());
     expect(new Set(seen).size).toBe(7);
   });
+});
 
-  it.each(['', '/v3', '/beta', '/v2024', '/v2025', '/v2026'])(
-    'serves every operation under prefix "%s" on the same data',
-    async (prefix) => {
-      const created = await create(VALID_BODY, prefix);
-      expect(created.status).toBe(200);
-      const id = created.body.id;
-      for (const p of ['', '/v3', '/beta', '/v2024', '/v2025', '/v2026']) {
-        const res = await t.http().get(`${p}/password-sync-groups/${id}`).set('Authorization', t.bearer());
-        expect(res.status).toBe(200);
-        expect(res.body).toEqual(created.body);
+/** What differs between the URL shapes: nothing, on every shape at once; and what is no shape at all. */
+describe.each(DATABASES)('password sync groups at every URL shape (%s)', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(kind);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  beforeEach(async () => {
+    await clearGroups(t.dataSource);
+  });
+
+  it.each(ALL_PATHS)('serves every operation at %s on the same data as every other path', async (base) => {
+    const created = await t.http().post(base).set('Authorization', t.bearer()).send(VALID_BODY);
+    expect(created.status).toBe(200);
+    const id = created.body.id;
+    for (const other of ALL_PATHS) {
+      const res = await t.http().get(`${other}/${id}`).set('Authorization', t.bearer());
+      expect({ other, status: res.status, body: res.body }).toEqual({ other, status: 200, body: created.body });
+    }
+    const list = await t.http().get(`${base}?count=true`).set('Authorization', t.bearer());
+    expect(list.headers['x-total-count']).toBe('1');
+    const put = await t
+      .http()
+      .put(`${base}/${id}`)
+      .set('Authorization', t.bearer())
+      .send({ ...VALID_BODY, name: 'via this path' });
+    expect(put.body.name).toBe('via this path');
+    const del = await t.http().delete(`${base}/${id}`).set('Authorization', t.bearer());
+    expect(del.status).toBe(204);
+    expect(await snapshot(t.dataSource)).toEqual([[], []]);
+  });
+
+  it.each(ALL_PATHS)(
+    'count is read in any letter case at %s: True, TRUE, tRuE send X-Total-Count; False does not',
+    async (base) => {
+      expect((await t.http().post(base).set('Authorization', t.bearer()).send(VALID_BODY)).status).toBe(200);
+      for (const value of ['True', 'TRUE', 'tRuE', 'true']) {
+        const res = await t.http().get(`${base}?count=${value}`).set('Authorization', t.bearer());
+        expect({ value, status: res.status, total: res.headers['x-total-count'], n: res.body.length }).toEqual({
+          value,
+          status: 200,
+          total: '1',
+          n: 1,
+        });
       }
-      const list = await t.http().get(`${prefix}/password-sync-groups?count=true`).set('Authorization', t.bearer());
-      expect(list.headers['x-total-count']).toBe('1');
-      const put = await t
-        .http()
-        .put(`${prefix}/password-sync-groups/${id}`)
-        .set('Authorization', t.bearer())
-        .send({ ...VALID_BODY, name: 'via prefix' });
-      expect(put.body.name).toBe('via prefix');
-      const del = await t.http().delete(`${prefix}/password-sync-groups/${id}`).set('Authorization', t.bearer());
-      expect(del.status).toBe(204);
-      expect(await snapshot(t.dataSource)).toEqual([[], []]);
+      for (const value of ['False', 'FALSE', 'false']) {
+        const res = await t.http().get(`${base}?count=${value}&limit=1`).set('Authorization', t.bearer());
+        expect({ value, status: res.status, total: res.headers['x-total-count'], n: res.body.length }).toEqual({
+          value,
+          status: 200,
+          total: undefined,
+          n: 1,
+        });
+      }
     },
   );
 
-  it('an unknown version prefix is not a route', async () => {
-    const res = await t.http().get('/v9/password-sync-groups').set('Authorization', t.bearer());
-    expect(res.status).toBe(404);
-    expect(res.body.detailCode).toBe('404 Not found');
+  it.each([
+    '/v9/password-sync-groups',
+    '/password-sync-groups/v2',
+    '/password-sync-groups/v2/6881f631-3bd5-4213-9c75-8e05cc3e35dd',
+    '/password-sync-groups/v0',
+    '/password-sync-groups/V1',
+    '/v3/password-sync-groups/v1',
+    '/latest/password-sync-groups/v1/6881f631-3bd5-4213-9c75-8e05cc3e35dd',
+  ])('%s is not a route: 404 with the path as called, for every method', async (path) => {
+    const before = await snapshot(t.dataSource);
+    for (const method of ['get', 'post', 'put', 'delete'] as const) {
+      const res = await t.http()[method](`${path}?count=true`).set('Authorization', t.bearer()).send(VALID_BODY);
+      expect({ method, status: res.status, body: res.body }).toEqual({
+        method,
+        status: 404,
+        body: notFoundBody(res.headers['x-tracking-id'], [`No resource matches ${method.toUpperCase()} ${path}.`]),
+      });
+    }
+    expect(await snapshot(t.dataSource)).toEqual(before);
   });
 });

@@ -1,4 +1,4 @@
-import { DATABASES } from './support/databases';
+import { ON_EVERY_DATABASE } from './support/api-paths';
 import {
   VALID_BODY,
   badRequestBody,
@@ -13,7 +13,7 @@ import {
  * Optimistic concurrency, one request at a time: ETag on GET and PUT, If-Match on PUT and
  * DELETE (RFC 9110 §13.1.1), 412 with SailPoint's envelope, and last-write-wins without it.
  */
-describe.each(DATABASES)('ETag and If-Match (%s)', (kind) => {
+describe.each(ON_EVERY_DATABASE)('ETag and If-Match (%s, at %s)', (kind, API) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp(kind);
@@ -27,28 +27,28 @@ describe.each(DATABASES)('ETag and If-Match (%s)', (kind) => {
   });
 
   const create = async (body: object = VALID_BODY) => {
-    const res = await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send(body);
+    const res = await t.http().post(API).set('Authorization', t.bearer()).send(body);
     expect(res.status).toBe(200);
     return res.body as { id: string; created: string; modified: string };
   };
   const put = (id: string, body: object, ifMatch?: string) => {
-    const req = t.http().put(`/password-sync-groups/${id}`).set('Authorization', t.bearer());
+    const req = t.http().put(`${API}/${id}`).set('Authorization', t.bearer());
     if (ifMatch !== undefined) void req.set('If-Match', ifMatch);
     return req.send(body);
   };
   const del = (id: string, ifMatch?: string) => {
-    const req = t.http().delete(`/password-sync-groups/${id}`).set('Authorization', t.bearer());
+    const req = t.http().delete(`${API}/${id}`).set('Authorization', t.bearer());
     if (ifMatch !== undefined) void req.set('If-Match', ifMatch);
     return req;
   };
-  const get = (id: string) => t.http().get(`/password-sync-groups/${id}`).set('Authorization', t.bearer());
+  const get = (id: string) => t.http().get(`${API}/${id}`).set('Authorization', t.bearer());
 
   it('GET and HEAD send the version as a strong ETag; every update changes it', async () => {
     const { id } = await create();
     const got = await get(id);
     expect(got.status).toBe(200);
     expect(got.headers.etag).toBe('"1"');
-    const head = await t.http().head(`/password-sync-groups/${id}`).set('Authorization', t.bearer());
+    const head = await t.http().head(`${API}/${id}`).set('Authorization', t.bearer());
     expect(head.status).toBe(200);
     expect(head.headers.etag).toBe('"1"');
 
@@ -57,7 +57,7 @@ describe.each(DATABASES)('ETag and If-Match (%s)', (kind) => {
     expect(updated.headers.etag).toBe('"2"');
     expect((await get(id)).headers.etag).toBe('"2"');
     // The list has no single version, so no ETag.
-    expect((await t.http().get('/password-sync-groups').set('Authorization', t.bearer())).headers.etag).toBeUndefined();
+    expect((await t.http().get(API).set('Authorization', t.bearer())).headers.etag).toBeUndefined();
   });
 
   it('PUT with the current ETag updates; with a stale one it is 412 naming the current ETag, and writes nothing', async () => {
@@ -151,15 +151,11 @@ describe.each(DATABASES)('ETag and If-Match (%s)', (kind) => {
       const other = t.bearer({ tenant: 'globex' });
       const foreignPut = await t
         .http()
-        .put(`/password-sync-groups/${id}`)
+        .put(`${API}/${id}`)
         .set('Authorization', other)
         .set('If-Match', ifMatch)
         .send(VALID_BODY);
-      const foreignDelete = await t
-        .http()
-        .delete(`/password-sync-groups/${id}`)
-        .set('Authorization', other)
-        .set('If-Match', ifMatch);
+      const foreignDelete = await t.http().delete(`${API}/${id}`).set('Authorization', other).set('If-Match', ifMatch);
       for (const res of [foreignPut, foreignDelete]) {
         expect(res.status).toBe(404);
         expect(res.headers.etag).toBeUndefined();

@@ -222,15 +222,20 @@ describe.each(DATABASES)('a module added as docs/extending.md says (%s)', (kind)
     expect(put.body.detailCode).toBe('405 Method Not Allowed');
   });
 
-  it('is served under every version prefix, with HEAD wherever GET works', async () => {
+  it('is served under every version prefix and at its per-service path /notes/v1, with HEAD wherever GET works', async () => {
     const created = (await create('prefixed')).body;
-    for (const prefix of ['/v3', '/beta', '/v2024', '/v2025', '/v2026']) {
-      const res = await t.http().get(`${prefix}/notes/${created.id}`).set('Authorization', t.bearer());
-      expect({ prefix, status: res.status, body: res.body }).toEqual({ prefix, status: 200, body: created });
+    for (const base of ['/v3', '/beta', '/v2024', '/v2025', '/v2026', '/latest']
+      .map((p) => `${p}/notes`)
+      .concat('/notes/v1')) {
+      const res = await t.http().get(`${base}/${created.id}`).set('Authorization', t.bearer());
+      expect({ base, status: res.status, body: res.body }).toEqual({ base, status: 200, body: created });
     }
     const head = await t.http().head('/v3/notes?count=true').set('Authorization', t.bearer());
     expect(head.status).toBe(200);
     expect(head.headers['x-total-count']).toBe('1');
+    const perService = await t.http().head('/notes/v1?count=True').set('Authorization', t.bearer());
+    expect(perService.status).toBe(200);
+    expect(perService.headers['x-total-count']).toBe('1');
   });
 
   it('is documented in /docs-json: tag, operations, security, user level, scopes, paging bounds, real examples', async () => {
@@ -238,8 +243,17 @@ describe.each(DATABASES)('a module added as docs/extending.md says (%s)', (kind)
     expect(doc.tags.map((tag: Json) => tag.name)).toContain('Password Sync Groups');
     const ops = Object.entries<Json>(doc.paths)
       .filter(([path]) => path.startsWith('/notes'))
-      .flatMap(([path, item]) => Object.entries<Json>(item).map(([method, op]) => ({ key: `${method} ${path}`, op })));
+      .flatMap(([path, item]) =>
+        Object.entries<Json>(item)
+          .filter(([method]) => method !== 'servers')
+          .map(([method, op]) => ({ key: `${method} ${path}`, op })),
+      );
+    // The per-service twins come first, for free, as for password sync groups.
     expect(ops.map((o) => `${o.key} ${o.op.operationId}`)).toEqual([
+      'get /notes/v1 listNotesV1',
+      'post /notes/v1 createNoteV1',
+      'get /notes/v1/{id} getNoteV1',
+      'delete /notes/v1/{id} deleteNoteV1',
       'get /notes listNotes',
       'post /notes createNote',
       'get /notes/{id} getNote',

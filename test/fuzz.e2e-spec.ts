@@ -251,6 +251,10 @@ interface FuzzRequest {
   headers: Record<string, string>;
 }
 
+/** In `prefix`, `@` marks where the collection goes: `@/v1` is SailPoint's per-service path. */
+const SERVICE_V1 = '@/v1';
+const SERVICE_V2 = '@/v2';
+
 /** Anything at all: any method on any route, with any of the parts above. */
 const wildRequest: fc.Arbitrary<FuzzRequest> = fc.record({
   method: fc.oneof(
@@ -258,8 +262,8 @@ const wildRequest: fc.Arbitrary<FuzzRequest> = fc.record({
     { weight: 2, arbitrary: fc.constantFrom('HEAD', 'PATCH', 'OPTIONS') },
   ),
   prefix: fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom('', '/v3', '/beta', '/v2024', '/v2025', '/v2026') },
-    { weight: 1, arbitrary: fc.constantFrom('/v9', '/V3', '/v3/v3', '//') },
+    { weight: 6, arbitrary: fc.constantFrom('', '/v3', '/beta', '/v2024', '/v2025', '/v2026', '/latest', SERVICE_V1) },
+    { weight: 1, arbitrary: fc.constantFrom('/v9', '/V3', '/v3/v3', '//', SERVICE_V2, `/v3${SERVICE_V1}`) },
   ),
   route: fc.oneof(
     { weight: 8, arbitrary: fc.constantFrom<'collection' | 'item'>('collection', 'item') },
@@ -288,7 +292,7 @@ const aimedRequest: fc.Arbitrary<FuzzRequest> = fc
       ['PUT', 'item'],
       ['DELETE', 'item'],
     ),
-    prefix: fc.constantFrom('', '/v3', '/beta', '/v2024', '/v2025', '/v2026'),
+    prefix: fc.constantFrom('', '/v3', '/beta', '/v2024', '/v2025', '/v2026', '/latest', SERVICE_V1),
     id: pathId,
     query: fc.oneof({ weight: 3, arbitrary: fc.constant('') }, { weight: 1, arbitrary: query }),
     body: groupBody,
@@ -352,15 +356,18 @@ function expectWellFormed(res: Response, method: string): void {
 }
 
 function send(base: string, t: TestApp, r: FuzzRequest): Promise<Response> {
+  // A prefix goes before the collection; a per-service version (`@/v1`) after it.
+  const [before, after] = r.prefix.includes('@') ? r.prefix.split('@') : [r.prefix, ''];
+  const collection = `${before}/password-sync-groups${after}`;
   const path =
     r.route === 'collection'
-      ? '/password-sync-groups'
+      ? collection
       : r.route === 'item'
-        ? `/password-sync-groups/${r.id}`
-        : `/password-sync-groups/${r.id}/sources`;
+        ? `${collection}/${r.id}`
+        : `${collection}/${r.id}/sources`;
   const agent = request(base);
   const method = r.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete' | 'head' | 'patch' | 'options';
-  const req = agent[method](`${r.prefix}${path}${r.query}`).timeout({ deadline: DEADLINE_MS });
+  const req = agent[method](`${path}${r.query}`).timeout({ deadline: DEADLINE_MS });
   if (r.caller.token) void req.set('Authorization', t.bearer(r.caller.token));
   else if (r.caller.raw) void req.set('Authorization', r.caller.raw);
   for (const [k, v] of Object.entries(r.headers)) void req.set(k, v);

@@ -79,7 +79,7 @@ describe('CORS (CORS_ORIGINS)', () => {
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('lets the page read X-Total-Count, X-Tracking-Id and Retry-After, on successes and on errors', async () => {
+  it('lets the page read X-Total-Count, X-Tracking-Id, SLPT-Request-ID and Retry-After, on successes and on errors', async () => {
     const ok = await t
       .http()
       .get(`${LIST}?count=true`)
@@ -87,9 +87,12 @@ describe('CORS (CORS_ORIGINS)', () => {
       .set('Authorization', t.bearer({ clientId: 'browser' }));
     expect(ok.status).toBe(200);
     expect(ok.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
-    expect(ok.headers['access-control-expose-headers']).toBe('X-Total-Count, X-Tracking-Id, Retry-After, ETag');
+    expect(ok.headers['access-control-expose-headers']).toBe(
+      'X-Total-Count, X-Tracking-Id, SLPT-Request-ID, Retry-After, ETag',
+    );
     expect(ok.headers['x-total-count']).toBe('0');
     expect(ok.headers['x-tracking-id']).toMatch(TRACKING_ID);
+    expect(ok.headers['slpt-request-id']).toBe(ok.headers['x-tracking-id']);
 
     const unauthorized = await t.http().get(LIST).set('Origin', APP_ORIGIN);
     expect(unauthorized.status).toBe(401);
@@ -128,7 +131,7 @@ describe('CORS (CORS_ORIGINS)', () => {
       ],
       causes: [
         expect.objectContaining({
-          text: 'OPTIONS is not supported on /password-sync-groups; supported: GET, HEAD, POST.',
+          text: `OPTIONS is not supported on ${LIST}; supported: GET, HEAD, POST.`,
         }),
       ],
     });
@@ -203,6 +206,8 @@ describe('slow clients (HTTP_REQUEST_TIMEOUT_SECONDS)', () => {
     expect(head).toMatch(/\r\nConnection: close(\r\n|$)/);
     const trackingId = /\r\nX-Tracking-Id: ([0-9a-f]{32})/.exec(head)?.[1];
     expect(trackingId).toMatch(TRACKING_ID);
+    expect(head).toContain(`\r\nSLPT-Request-ID: ${trackingId}\r\n`);
+    expect(head).toContain('\r\nCache-Control: no-cache, no-store, must-revalidate\r\n');
     expect(JSON.parse(body)).toEqual({
       detailCode: '408 Request Timeout',
       trackingId,

@@ -180,7 +180,7 @@ describe('HTTP behaviour: compression, HEAD, OPTIONS', () => {
             {
               locale: 'en-US',
               localeOrigin: 'DEFAULT',
-              text: `OPTIONS is not supported on ${path.replace(/^\/v3/, '')}; supported: ${allowed}.`,
+              text: `OPTIONS is not supported on ${path}; supported: ${allowed}.`,
             },
           ],
         });

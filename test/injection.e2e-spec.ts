@@ -445,6 +445,8 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
           expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
           expect(res.body).toEqual(badRequestBody(res.headers['x-tracking-id'], [cause]));
           expect(res.headers['x-tracking-id']).toMatch(/^[0-9a-f]{32}$/);
+          expect(res.headers['slpt-request-id']).toBe(res.headers['x-tracking-id']);
+          expect(res.headers['cache-control']).toBe('no-cache, no-store, must-revalidate');
         }
       },
     );

@@ -56,6 +56,29 @@ describe('structured request logs', () => {
     ]);
   });
 
+  it('names the route in the URL shape the client used: yearly prefix, per-service version, or the path as sent when none matched', async () => {
+    const from = t.logs().length;
+    const auth = t.bearer({ clientId: 'shapes' });
+    const created = await t
+      .http()
+      .post('/password-sync-groups/v1')
+      .set('Authorization', auth)
+      .send({ ...VALID_BODY, name: 'Logged shapes', sourceIds: ['shapes-source'] });
+    await t.http().get(`/password-sync-groups/v1/${created.body.id}?count=True`).set('Authorization', auth);
+    await t.http().get(`/latest/password-sync-groups/${created.body.id}`).set('Authorization', auth);
+    await t.http().get('/password-sync-groups/v2?count=true').set('Authorization', auth);
+    await t.http().get('/v3/password-sync-groups/v1').set('Authorization', auth);
+    await t.http().delete(`/password-sync-groups/v1/${created.body.id}`).set('Authorization', auth);
+    expect(requestLines(from).map((l) => `${String(l.method)} ${String(l.route)} ${String(l.status)}`)).toEqual([
+      'POST /password-sync-groups/v1 200',
+      'GET /password-sync-groups/v1/:id 200',
+      'GET /latest/password-sync-groups/:id 200',
+      'GET /password-sync-groups/v2 404',
+      'GET /v3/password-sync-groups/v1 404',
+      'DELETE /password-sync-groups/v1/:id 204',
+    ]);
+  });
+
   it('never writes the body, the token or the Authorization header, also for refused requests', async () => {
     const from = t.logs().length;
     const secretName = 'BODY-MARKER-7f3a';

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { generateOpenApiJson } from '../src/common/swagger/openapi-file';
@@ -7,13 +7,22 @@ import { startTestApp, type TestApp } from './support/test-app';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const COMMITTED = join(__dirname, '..', 'openapi.json');
-const REFERENCE = join(__dirname, '..', '..', 'shared', 'reference', 'sailpoint-password-sync-groups.openapi.yaml');
+/** SailPoint's specs, copied into the repository (test/fixtures/sailpoint/README.md says from where). */
+const FIXTURES = join(__dirname, 'fixtures', 'sailpoint');
 const METHODS = ['get', 'post', 'put', 'delete'];
 /** The request headers this service documents beyond SailPoint's spec, per operation. */
 const EXTENSION_HEADERS: Record<string, string[]> = {
   'put /password-sync-groups/{id}': ['If-Match'],
   'delete /password-sync-groups/{id}': ['If-Match'],
+  'put /password-sync-groups/v1/{id}': ['If-Match'],
+  'delete /password-sync-groups/v1/{id}': ['If-Match'],
 };
+const isServicePath = (path: string) => /^\/[^/]+\/v1(\/|$)/.test(path);
+/** Each SailPoint spec, and which of our paths it describes. */
+const REFERENCES = [
+  { file: 'sailpoint-password-sync-groups.openapi.yaml', form: 'yearly', ours: (path: string) => !isServicePath(path) },
+  { file: 'sailpoint-password-sync-groups.v1.openapi.yaml', form: 'per-service (v1)', ours: isServicePath },
+];
 
 describe('OpenAPI document', () => {
   let generated: string;
@@ -42,6 +51,28 @@ describe('OpenAPI document', () => {
       expect(res.body).toEqual(doc);
     });
 
+    it("Swagger UI's static files are revalidated (no tenant data); the page, its init script and /docs-json are no-store", async () => {
+      for (const asset of ['/docs/swagger-ui-bundle.js', '/docs/swagger-ui.css']) {
+        const res = await t.http().get(asset);
+        expect({ asset, status: res.status, cache: res.headers['cache-control'] }).toEqual({
+          asset,
+          status: 200,
+          cache: 'public, max-age=0',
+        });
+        const again = await t.http().get(asset).set('If-None-Match', res.headers.etag);
+        expect({ asset, status: again.status }).toEqual({ asset, status: 304 });
+      }
+      for (const page of ['/docs', '/docs/swagger-ui-init.js', '/docs-json']) {
+        const res = await t.http().get(page);
+        expect({ page, status: res.status, cache: res.headers['cache-control'] }).toEqual({
+          page,
+          status: 200,
+          cache: 'no-cache, no-store, must-revalidate',
+        });
+        expect(res.headers['slpt-request-id']).toBe(res.headers['x-tracking-id']);
+      }
+    });
+
     it('/docs serves Swagger UI, without authentication', async () => {
       const res = await t.http().get('/docs').redirects(1);
       expect(res.status).toBe(200);
@@ -55,6 +86,11 @@ describe('OpenAPI document', () => {
       for (const m of METHODS) if (item[m]) ops.push([m, path, item[m]]);
     }
     expect(ops.map(([m, p, o]) => `${m} ${p} ${o.operationId}`)).toEqual([
+      'get /password-sync-groups/v1 getPasswordSyncGroupsV1',
+      'post /password-sync-groups/v1 createPasswordSyncGroupV1',
+      'get /password-sync-groups/v1/{id} getPasswordSyncGroupV1',
+      'put /password-sync-groups/v1/{id} updatePasswordSyncGroupV1',
+      'delete /password-sync-groups/v1/{id} deletePasswordSyncGroupV1',
       'get /password-sync-groups getPasswordSyncGroups',
       'post /password-sync-groups createPasswordSyncGroup',
       'get /password-sync-groups/{id} getPasswordSyncGroup',
@@ -67,15 +103,39 @@ describe('OpenAPI document', () => {
       expect(op['x-required-scopes']).toContain('sp:scopes:all');
     }
     expect(doc.components.securitySchemes.userAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(doc.servers.map((s: Json) => s.url)).toEqual(['/', '/v3', '/beta', '/v2024', '/v2025', '/v2026']);
+    expect(doc.servers.map((s: Json) => s.url)).toEqual(['/', '/v3', '/beta', '/v2024', '/v2025', '/v2026', '/latest']);
   });
 
-  // The contract test: our document against SailPoint's own spec, where the reference exists.
-  const describeIfReference = existsSync(REFERENCE) ? describe : describe.skip;
-  describeIfReference("matches SailPoint's reference spec (../shared/reference)", () => {
+  it('marks the per-service operations as the form to use, served at the bare server only', () => {
+    for (const [path, item] of Object.entries<Json>(doc.paths)) {
+      const ops = METHODS.filter((m) => item[m]).map((m) => item[m] as Json);
+      if (isServicePath(path)) {
+        // A yearly prefix cannot go in front of /password-sync-groups/v1: the path has its own server.
+        expect({ path, servers: item.servers }).toEqual({
+          path,
+          servers: [{ url: '/', description: expect.any(String) }],
+        });
+        for (const op of ops)
+          expect(op.description).toMatch(
+            /^\*\*SailPoint's per-service path\*\*: what its current SDKs call, and the form to use/,
+          );
+      } else {
+        expect({ path, servers: item.servers }).toEqual({ path, servers: undefined });
+        for (const op of ops) expect(op.description).toMatch(/^The yearly form/);
+      }
+    }
+    expect(doc.tags[0].description).toContain('Use the operations on `/password-sync-groups/v1`, listed first');
+  });
+
+  // The contract test: our document against SailPoint's own specs, one per URL form.
+  describe.each(REFERENCES)("matches SailPoint's spec $file (the $form paths)", (reference) => {
     let ref: Json;
+    /** Our document, restricted to the paths this reference describes. */
+    let doc: Json;
     beforeAll(() => {
-      ref = parse(readFileSync(REFERENCE, 'utf8'));
+      ref = parse(readFileSync(join(FIXTURES, reference.file), 'utf8'));
+      const whole = JSON.parse(generated) as Json;
+      doc = { ...whole, paths: Object.fromEntries(Object.entries(whole.paths).filter(([p]) => reference.ours(p))) };
     });
 
     /** Resolves a local $ref (one level is all these documents use per hop). */
@@ -183,7 +243,13 @@ describe('OpenAPI document', () => {
         });
       }
       // SailPoint's spec omits 404 on DELETE, but a missing id does return 404 there.
-      expect(Object.keys(doc.paths['/password-sync-groups/{id}'].delete.responses)).toContain('404');
+      for (const [path, item] of Object.entries<Json>(doc.paths)) {
+        if (item.delete)
+          expect({ path, codes: Object.keys(item.delete.responses) }).toEqual({
+            path,
+            codes: expect.arrayContaining(['404']),
+          });
+      }
     });
 
     it('has the same request and response body schemas (properties and types)', () => {

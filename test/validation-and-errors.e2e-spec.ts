@@ -1,6 +1,7 @@
 import type { PasswordSyncGroupView } from '../src/password-sync-groups/dto/password-sync-group.dto';
 import { PasswordSyncGroupsService } from '../src/password-sync-groups/password-sync-groups.service';
 import type { Response } from 'supertest';
+import { ON_EVERY_DATABASE } from './support/api-paths';
 import { DATABASES } from './support/databases';
 import {
   badRequestBody,
@@ -227,7 +228,7 @@ const BODY_CASES: Array<[string, Record<string, unknown>, string[]]> = [
   ],
 ];
 
-describe.each(DATABASES)('validation and errors (%s)', (kind) => {
+describe.each(ON_EVERY_DATABASE)('validation and errors (%s, at %s)', (kind, API) => {
   let t: TestApp;
   /** A group of tenant "acme" created before every test: VALID_BODY. */
   let seed: PasswordSyncGroupView;
@@ -251,16 +252,16 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
   const create = (body: unknown, bearer = t.bearer()) =>
     t
       .http()
-      .post('/password-sync-groups')
+      .post(API)
       .set('Authorization', bearer)
       .send(body as object);
   const update = (id: string, body: unknown, bearer = t.bearer()) =>
     t
       .http()
-      .put(`/password-sync-groups/${id}`)
+      .put(`${API}/${id}`)
       .set('Authorization', bearer)
       .send(body as object);
-  const list = (query: string) => t.http().get(`/password-sync-groups${query}`).set('Authorization', t.bearer());
+  const list = (query: string) => t.http().get(`${API}${query}`).set('Authorization', t.bearer());
 
   /** Sends a request that must be rejected; asserts status, exact body, tracking id, and that no row changed. */
   async function expectRejected(
@@ -299,20 +300,14 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       ['true', 'true'],
     ])('a JSON body that is %s is 400 on POST and PUT', async (_label, raw) => {
       await rejected400(
-        () =>
-          t
-            .http()
-            .post('/password-sync-groups')
-            .set('Authorization', t.bearer())
-            .set('Content-Type', 'application/json')
-            .send(raw),
+        () => t.http().post(API).set('Authorization', t.bearer()).set('Content-Type', 'application/json').send(raw),
         [NOT_OBJECT],
       );
       await rejected400(
         () =>
           t
             .http()
-            .put(`/password-sync-groups/${seed.id}`)
+            .put(`${API}/${seed.id}`)
             .set('Authorization', t.bearer())
             .set('Content-Type', 'application/json')
             .send(raw),
@@ -321,11 +316,8 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
     });
 
     it('no body at all (no content type) is 400 on POST and PUT', async () => {
-      await rejected400(() => t.http().post('/password-sync-groups').set('Authorization', t.bearer()), [NOT_OBJECT]);
-      await rejected400(
-        () => t.http().put(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()),
-        [NOT_OBJECT],
-      );
+      await rejected400(() => t.http().post(API).set('Authorization', t.bearer()), [NOT_OBJECT]);
+      await rejected400(() => t.http().put(`${API}/${seed.id}`).set('Authorization', t.bearer()), [NOT_OBJECT]);
     });
 
     it('limits are inclusive: a 255-character name (after trimming), 128-character ids and 250 sources are accepted', async () => {
@@ -345,7 +337,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
         created: expect.stringMatching(ISO_UTC),
         modified: res.body.created,
       });
-      const got = await t.http().get(`/password-sync-groups/${res.body.id}`).set('Authorization', t.bearer());
+      const got = await t.http().get(`${API}/${res.body.id}`).set('Authorization', t.bearer());
       expect(got.body).toEqual(res.body);
 
       const put = await update(seed.id, { ...body, name: 'm'.repeat(255), sourceIds: sourceIds(250, 'other') });
@@ -490,15 +482,9 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       [MISSING_ID.replace(/-/g, ''), `"${MISSING_ID.replace(/-/g, '')}"`],
       ['%20', '" "'],
     ])('a path id %s is 400 on GET, PUT and DELETE', async (id, shown) => {
-      await rejected400(
-        () => t.http().get(`/password-sync-groups/${id}`).set('Authorization', t.bearer()),
-        [BAD_UUID(shown)],
-      );
+      await rejected400(() => t.http().get(`${API}/${id}`).set('Authorization', t.bearer()), [BAD_UUID(shown)]);
       await rejected400(() => update(id, VALID_BODY), [BAD_UUID(shown)]);
-      await rejected400(
-        () => t.http().delete(`/password-sync-groups/${id}`).set('Authorization', t.bearer()),
-        [BAD_UUID(shown)],
-      );
+      await rejected400(() => t.http().delete(`${API}/${id}`).set('Authorization', t.bearer()), [BAD_UUID(shown)]);
     });
   });
 
@@ -519,7 +505,9 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       ['offset=2147483648', 'offset must be at most 2147483647 (got 2147483648).'],
       ['count=yes', COUNT('"yes"')],
       ['count=1', COUNT('"1"')],
-      ['count=TRUE', COUNT('"TRUE"')],
+      ['count=truee', COUNT('"truee"')],
+      ['count=T', COUNT('"T"')],
+      ['count=%20true', COUNT('" true"')],
       ['count=', COUNT('""')],
     ])('?%s is 400 naming the parameter', async (query, cause) => {
       await rejected400(() => list(`?${query}`), [cause]);
@@ -547,12 +535,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
 
   describe('framework errors', () => {
     const postRaw = (contentType: string, raw: string | Buffer) =>
-      t
-        .http()
-        .post('/password-sync-groups')
-        .set('Authorization', t.bearer())
-        .set('Content-Type', contentType)
-        .send(raw);
+      t.http().post(API).set('Authorization', t.bearer()).set('Content-Type', contentType).send(raw);
 
     it.each([
       ['truncated', '{"name":'],
@@ -570,7 +553,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
         () =>
           t
             .http()
-            .put(`/password-sync-groups/${seed.id}`)
+            .put(`${API}/${seed.id}`)
             .set('Authorization', t.bearer())
             .set('Content-Type', 'application/json')
             .send(raw),
@@ -589,7 +572,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
         () =>
           t
             .http()
-            .put(`/password-sync-groups/${seed.id}`)
+            .put(`${API}/${seed.id}`)
             .set('Authorization', t.bearer())
             .set('Content-Type', 'application/json')
             .send(''),
@@ -598,7 +581,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       );
       const del = await t
         .http()
-        .delete(`/password-sync-groups/${seed.id}`)
+        .delete(`${API}/${seed.id}`)
         .set('Authorization', t.bearer())
         .set('Content-Type', 'application/json')
         .send('');
@@ -639,12 +622,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       );
       await expectRejected(
         () =>
-          t
-            .http()
-            .put(`/password-sync-groups/${seed.id}`)
-            .set('Authorization', t.bearer())
-            .set('Content-Type', contentType)
-            .send(raw),
+          t.http().put(`${API}/${seed.id}`).set('Authorization', t.bearer()).set('Content-Type', contentType).send(raw),
         415,
         (id) => unsupportedMediaTypeBody(id, [`Content-Type ${contentType} is not supported; send application/json.`]),
       );
@@ -655,7 +633,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
         () =>
           t
             .http()
-            .post('/password-sync-groups')
+            .post(API)
             .set('Authorization', t.bearer())
             .send(Buffer.from(JSON.stringify(VALID_BODY))),
         415,
@@ -688,7 +666,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
         () =>
           t
             .http()
-            .put(`/password-sync-groups/${seed.id}`)
+            .put(`${API}/${seed.id}`)
             .set('Authorization', t.bearer())
             .set('Content-Type', 'application/json')
             .send(padded(2 * 1024 * 1024)),
@@ -710,29 +688,25 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
         (id) => notFoundBody(id, ['No resource matches POST /nope.']),
       );
       await expectRejected(
-        () => t.http().get(`/password-sync-groups/${seed.id}/sources`).set('Authorization', t.bearer()),
+        () => t.http().get(`${API}/${seed.id}/sources`).set('Authorization', t.bearer()),
         404,
-        (id) => notFoundBody(id, [`No resource matches GET /password-sync-groups/${seed.id}/sources.`]),
+        (id) => notFoundBody(id, [`No resource matches GET ${API}/${seed.id}/sources.`]),
       );
     });
 
     it('an unsupported method is 405 with Allow and the envelope', async () => {
       const item = await expectRejected(
-        () =>
-          t.http().patch(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()).send({ name: 'Patched' }),
+        () => t.http().patch(`${API}/${seed.id}`).set('Authorization', t.bearer()).send({ name: 'Patched' }),
         405,
         (id) =>
-          methodNotAllowedBody(id, [
-            `PATCH is not supported on /password-sync-groups/${seed.id}; supported: GET, HEAD, PUT, DELETE.`,
-          ]),
+          methodNotAllowedBody(id, [`PATCH is not supported on ${API}/${seed.id}; supported: GET, HEAD, PUT, DELETE.`]),
       );
       expect(item.headers['allow']).toBe('GET, HEAD, PUT, DELETE');
 
       const collection = await expectRejected(
-        () => t.http().delete('/password-sync-groups').set('Authorization', t.bearer()),
+        () => t.http().delete(API).set('Authorization', t.bearer()),
         405,
-        (id) =>
-          methodNotAllowedBody(id, ['DELETE is not supported on /password-sync-groups; supported: GET, HEAD, POST.']),
+        (id) => methodNotAllowedBody(id, [`DELETE is not supported on ${API}; supported: GET, HEAD, POST.`]),
       );
       expect(collection.headers['allow']).toBe('GET, HEAD, POST');
 
@@ -740,7 +714,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
         () => t.http().put('/v3/password-sync-groups').set('Authorization', t.bearer()).send(VALID_BODY),
         405,
         (id) =>
-          methodNotAllowedBody(id, ['PUT is not supported on /password-sync-groups; supported: GET, HEAD, POST.']),
+          methodNotAllowedBody(id, ['PUT is not supported on /v3/password-sync-groups; supported: GET, HEAD, POST.']),
       );
       expect(versioned.headers['allow']).toBe('GET, HEAD, POST');
     });
@@ -784,7 +758,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
 
       jest.spyOn(service, 'remove').mockRejectedValueOnce({ code: 'XX000', detail: 'secret' });
       const res3 = await expectRejected(
-        () => t.http().delete(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()),
+        () => t.http().delete(`${API}/${seed.id}`).set('Authorization', t.bearer()),
         500,
         (id) => internalBody(id),
       );
@@ -796,7 +770,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
         throw new Error('secret sync failure');
       });
       const res = await expectRejected(
-        () => t.http().get(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()),
+        () => t.http().get(`${API}/${seed.id}`).set('Authorization', t.bearer()),
         500,
         (id) => internalBody(id),
       );
@@ -805,56 +779,46 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
   });
 
   describe('tracking ids and HEAD', () => {
-    it('every response carries a fresh X-Tracking-Id of 32 lowercase hex, equal to the body trackingId', async () => {
+    it('every response carries a fresh X-Tracking-Id of 32 lowercase hex, equal to the body trackingId and SLPT-Request-ID, and Cache-Control: no-store', async () => {
       const service = t.app.get(PasswordSyncGroupsService);
       const responses: Array<[string, Response]> = [];
       const record = async (label: string, req: PromiseLike<Response>) => {
         responses.push([label, await req]);
       };
       await record('200 list', list(''));
-      await record('200 get', t.http().get(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()));
+      await record('200 get', t.http().get(`${API}/${seed.id}`).set('Authorization', t.bearer()));
       await record('200 create', create({ name: 'Tracked', passwordPolicyId: 'p', sourceIds: ['tr'] }));
-      await record('200 head', t.http().head('/password-sync-groups').set('Authorization', t.bearer()));
-      await record('204 delete', t.http().delete(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer()));
+      await record('200 head', t.http().head(API).set('Authorization', t.bearer()));
+      await record('204 delete', t.http().delete(`${API}/${seed.id}`).set('Authorization', t.bearer()));
       await record('400', list('?limit=x'));
       await record(
         '400 syntax',
-        t
-          .http()
-          .post('/password-sync-groups')
-          .set('Authorization', t.bearer())
-          .set('Content-Type', 'application/json')
-          .send('{'),
+        t.http().post(API).set('Authorization', t.bearer()).set('Content-Type', 'application/json').send('{'),
       );
-      await record('401', t.http().get('/password-sync-groups'));
-      await record('401 bad token', t.http().get('/password-sync-groups').set('Authorization', 'Bearer nope'));
+      await record('401', t.http().get(API));
+      await record('401 bad token', t.http().get(API).set('Authorization', 'Bearer nope'));
       await record(
         '403',
         t
           .http()
-          .get('/password-sync-groups')
+          .get(API)
           .set('Authorization', t.bearer({ authorities: ['HELPDESK'] })),
       );
-      await record('404', t.http().get(`/password-sync-groups/${MISSING_ID}`).set('Authorization', t.bearer()));
+      await record('404', t.http().get(`${API}/${MISSING_ID}`).set('Authorization', t.bearer()));
       await record('404 route', t.http().get('/nope'));
-      await record('405', t.http().patch('/password-sync-groups'));
+      await record('405', t.http().patch(API));
       await record(
         '413',
         t
           .http()
-          .post('/password-sync-groups')
+          .post(API)
           .set('Authorization', t.bearer())
           .set('Content-Type', 'application/json')
           .send('x'.repeat(1024 * 1024 + 1)),
       );
       await record(
         '415',
-        t
-          .http()
-          .post('/password-sync-groups')
-          .set('Authorization', t.bearer())
-          .set('Content-Type', 'text/plain')
-          .send('x'),
+        t.http().post(API).set('Authorization', t.bearer()).set('Content-Type', 'text/plain').send('x'),
       );
       jest.spyOn(service, 'list').mockRejectedValueOnce(new Error('boom'));
       await record('500', list(''));
@@ -886,6 +850,13 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       ]);
       const ids = responses.map(([, res]) => res.headers['x-tracking-id']);
       for (const id of ids) expect(id).toMatch(TRACKING_ID);
+      // SailPoint's gateway headers: the same id as SLPT-Request-ID, and nothing cacheable.
+      expect(responses.map(([label, res]) => [label, res.headers['slpt-request-id']])).toEqual(
+        responses.map(([label, res]) => [label, res.headers['x-tracking-id']]),
+      );
+      expect(responses.map(([label, res]) => [label, res.headers['cache-control']])).toEqual(
+        responses.map(([label]) => [label, 'no-cache, no-store, must-revalidate']),
+      );
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids).not.toContain('a'.repeat(32));
       expect(ids).not.toContain('b'.repeat(32));
@@ -905,7 +876,7 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
 
     it('HEAD /password-sync-groups answers like GET: 200, the same headers, no body', async () => {
       const get = await list('?count=true');
-      const head = await t.http().head('/password-sync-groups?count=true').set('Authorization', t.bearer());
+      const head = await t.http().head(`${API}?count=true`).set('Authorization', t.bearer());
       expect(head.status).toBe(200);
       expect(head.text).toBeUndefined();
       expect(head.body).toEqual({});
@@ -915,16 +886,16 @@ describe.each(DATABASES)('validation and errors (%s)', (kind) => {
       expect(head.headers['x-tracking-id']).toMatch(TRACKING_ID);
       expect(head.headers['x-tracking-id']).not.toBe(get.headers['x-tracking-id']);
 
-      const one = await t.http().head(`/password-sync-groups/${seed.id}`).set('Authorization', t.bearer());
+      const one = await t.http().head(`${API}/${seed.id}`).set('Authorization', t.bearer());
       expect(one.status).toBe(200);
       expect(one.text).toBeUndefined();
 
       const before = await snapshot(t.dataSource);
-      const bad = await t.http().head('/password-sync-groups?limit=x').set('Authorization', t.bearer());
+      const bad = await t.http().head(`${API}?limit=x`).set('Authorization', t.bearer());
       expect(bad.status).toBe(400);
       expect(bad.text).toBeUndefined();
       expect(bad.headers['x-tracking-id']).toMatch(TRACKING_ID);
-      const anonymous = await t.http().head('/password-sync-groups');
+      const anonymous = await t.http().head(API);
       expect(anonymous.status).toBe(401);
       expect(anonymous.text).toBeUndefined();
       expect(anonymous.headers['www-authenticate']).toBe('Bearer');

@@ -441,11 +441,16 @@ function parseQuery(search: string, trackingId: string): { limit: number; offset
 async function handle(store: Store, req: IncomingMessage, res: ServerResponse, trackingId: string): Promise<unknown> {
   const raw = req.url ?? '/';
   const match = PREFIX.exec(raw);
-  const version = match ? match[1] : 'bare';
+  let version = match ? match[1] : 'bare';
   const url = match ? raw.slice(match[0].length) || '/' : raw;
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   const segments = path.split('/').filter(Boolean);
+  // SailPoint's per-service path, /password-sync-groups/v1[/{id}]: its own rate-limit version.
+  if (!match && segments[1] === 'v1') {
+    segments.splice(1, 1);
+    version = 'v1';
+  }
   if (segments[0] !== 'password-sync-groups' || segments.length > 2) {
     throw new HttpError(
       404,

@@ -12,6 +12,8 @@ export const WRITE_TENANT = 'bench-write';
 export const SCALE_TENANT = 'bench-scale';
 
 export const API = '/v3/password-sync-groups';
+/** SailPoint's per-service path: the `get-v1` case compares GET by id there with `/v3`. */
+export const SERVICE_API = '/password-sync-groups/v1';
 export const POLICY_ID = '2c91808d744ba0ce01746f93b6204501';
 
 export type DbKind = 'sqlite' | 'postgres';

@@ -23,7 +23,7 @@ describe('loadConfig', () => {
         database: { type: 'sqlite', database: resolve('./data', 'password-sync-groups.sqlite') },
         migrationsRun: true,
         jwt: expect.objectContaining({ key: { mode: 'dev-secret' } }),
-        throttle: { limit: 100, ttlSeconds: 10 },
+        throttle: { limit: 100, ttlSeconds: 10, scope: 'version' },
         logLevel: 'info',
       });
     });
@@ -62,6 +62,7 @@ describe('loadConfig', () => {
           JWT_SECRET: secret,
           THROTTLE_LIMIT: '5',
           THROTTLE_TTL_SECONDS: '60',
+          THROTTLE_SCOPE: 'client',
           LOG_LEVEL: 'debug',
         }),
       ).toMatchObject({
@@ -72,7 +73,7 @@ describe('loadConfig', () => {
         database: { type: 'sqlite', database: '/var/lib/psg/password-sync-groups.sqlite' },
         migrationsRun: true,
         jwt: expect.objectContaining({ key: { mode: 'secret', secret } }),
-        throttle: { limit: 5, ttlSeconds: 60 },
+        throttle: { limit: 5, ttlSeconds: 60, scope: 'client' },
         logLevel: 'debug',
       });
     });
@@ -160,6 +161,10 @@ describe('loadConfig', () => {
       [{ THROTTLE_LIMIT: '0' }, 'THROTTLE_LIMIT must not be less than 1 (got 0)'],
       [{ THROTTLE_LIMIT: 'many' }, 'THROTTLE_LIMIT must be an integer number (got "many")'],
       [{ THROTTLE_TTL_SECONDS: '0' }, 'THROTTLE_TTL_SECONDS must not be less than 1 (got 0)'],
+      [
+        { THROTTLE_SCOPE: 'gateway' },
+        'THROTTLE_SCOPE must be version (one budget per API version) or client (one in all) (got "gateway")',
+      ],
       [
         { LOG_LEVEL: 'loud' },
         'LOG_LEVEL must be one of the following values: fatal, error, warn, info, debug, trace, silent (got "loud")',

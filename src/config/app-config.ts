@@ -145,6 +145,11 @@ class EnvironmentVariables {
   @IsInt()
   THROTTLE_TTL_SECONDS = 10;
 
+  // SailPoint's rate-limit page has said both during 2026: one budget per API version, or one per
+  // client across the whole gateway.
+  @IsIn(['version', 'client'], { message: 'must be version (one budget per API version) or client (one in all)' })
+  THROTTLE_SCOPE: 'version' | 'client' = 'version';
+
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
@@ -241,7 +246,8 @@ export interface AppConfig {
   migrationsRun: boolean;
   pool: DatabasePoolConfig;
   jwt: JwtConfig;
-  throttle: { limit: number; ttlSeconds: number };
+  /** scope: one budget per client per API version (`version`), or per client across all versions. */
+  throttle: { limit: number; ttlSeconds: number; scope: 'version' | 'client' };
   redis?: { url: string; keyPrefix: string };
   logLevel: EnvironmentVariables['LOG_LEVEL'];
   shutdownTimeoutSeconds: number;
@@ -312,7 +318,7 @@ export function loadConfig(
       },
       defaultTenant: vars.DEFAULT_TENANT,
     },
-    throttle: { limit: vars.THROTTLE_LIMIT, ttlSeconds: vars.THROTTLE_TTL_SECONDS },
+    throttle: { limit: vars.THROTTLE_LIMIT, ttlSeconds: vars.THROTTLE_TTL_SECONDS, scope: vars.THROTTLE_SCOPE },
     redis: vars.REDIS_URL ? { url: vars.REDIS_URL, keyPrefix: vars.REDIS_KEY_PREFIX } : undefined,
     logLevel: vars.LOG_LEVEL,
     shutdownTimeoutSeconds: vars.SHUTDOWN_TIMEOUT_SECONDS,

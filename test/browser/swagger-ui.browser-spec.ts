@@ -62,7 +62,7 @@ describe('Swagger UI in Chromium', () => {
     return response;
   }
 
-  it('opens /docs: title, tag description, five operations, one server per prefix', async () => {
+  it('opens /docs: title, tag description, the five per-service operations then the five yearly ones, one server per prefix', async () => {
     await page.goto(`${base}/docs`);
     await page.locator('.swagger-ui .info .title').waitFor();
     expect(await page.locator('.swagger-ui .info .title').innerText()).toContain('Password Sync Groups API');
@@ -71,7 +71,13 @@ describe('Swagger UI in Chromium', () => {
     const ids = await page
       .locator('.opblock')
       .evaluateAll((blocks) => blocks.map((b) => b.id.replace('operations-Password_Sync_Groups-', '')));
+    // The per-service operations first: what SailPoint's current SDKs call.
     expect(ids).toEqual([
+      'getPasswordSyncGroupsV1',
+      'createPasswordSyncGroupV1',
+      'getPasswordSyncGroupV1',
+      'updatePasswordSyncGroupV1',
+      'deletePasswordSyncGroupV1',
       'getPasswordSyncGroups',
       'createPasswordSyncGroup',
       'getPasswordSyncGroup',
@@ -81,7 +87,7 @@ describe('Swagger UI in Chromium', () => {
     const servers = await page
       .locator('.servers select option')
       .evaluateAll((options) => options.map((o) => (o as unknown as { value: string }).value));
-    expect(servers).toEqual(['/', '/v3', '/beta', '/v2024', '/v2025', '/v2026']);
+    expect(servers).toEqual(['/', '/v3', '/beta', '/v2024', '/v2025', '/v2026', '/latest']);
     await page.screenshot({ path: join(SCREENSHOTS, '1-docs.png') });
   });
 
@@ -137,7 +143,19 @@ describe('Swagger UI in Chromium', () => {
     expect(body).toEqual([created]);
     expect(await response.locator('.response-col_description').innerText()).toMatch(/x-total-count: 1/i);
     await screenshotResponse(op, '3-list.png');
-    await page.screenshot({ path: join(SCREENSHOTS, '4-full-page.png'), fullPage: true });
+  });
+
+  it('"Try it out" on the per-service get by id: it calls /password-sync-groups/v1/{id}, whatever server the yearly form uses', async () => {
+    const op = operation('getPasswordSyncGroupV1');
+    const response = await tryItOut(op, async (o) => {
+      await o.locator('tr[data-param-name="id"] input').fill(created.id);
+    });
+    expect((await response.locator('.response-col_status').innerText()).trim()).toBe('200');
+    expect(await op.locator('.request-url pre').innerText()).toBe(`${base}/password-sync-groups/v1/${created.id}`);
+    const body = JSON.parse(await response.locator('.response-col_description pre').first().innerText()) as unknown;
+    expect(body).toEqual(created);
+    await screenshotResponse(op, '4-get-v1.png');
+    await page.screenshot({ path: join(SCREENSHOTS, '5-full-page.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -53,6 +53,7 @@ function harness(
     id: TRACKING_ID,
     method: request.method ?? 'GET',
     url: request.url ?? '/password-sync-groups',
+    originalUrl: request.url ?? '/password-sync-groups',
     headers: request.headers ?? {},
     log: { error: logError },
   };

@@ -73,6 +73,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private routeNotFound(request: FastifyRequest): DomainError {
     const path = request.url.split('?')[0];
+    // The causes name the path as the client sent it (with its version prefix or segment).
+    const called = request.originalUrl.split('?')[0];
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     const allowed = ROUTABLE_METHODS.filter((method) => {
       const route = fastify.findRoute({ method, url: path });
@@ -83,11 +85,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (allowed.length > 0) {
       return new DomainError(
         'METHOD_NOT_ALLOWED',
-        [`${request.method} is not supported on ${path}; supported: ${allowed.join(', ')}.`],
+        [`${request.method} is not supported on ${called}; supported: ${allowed.join(', ')}.`],
         { Allow: allowed.join(', ') },
       );
     }
-    return new DomainError('NOT_FOUND', [`No resource matches ${request.method} ${path}.`]);
+    return new DomainError('NOT_FOUND', [`No resource matches ${request.method} ${called}.`]);
   }
 }
 

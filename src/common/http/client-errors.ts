@@ -5,6 +5,10 @@ import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { ENVELOPES, errorEnvelope } from '../errors/error-envelope';
 
 export const TRACKING_ID_HEADER = 'X-Tracking-Id';
+/** SailPoint's gateway sends the request id under this name too (same value as X-Tracking-Id). */
+export const REQUEST_ID_HEADER = 'SLPT-Request-ID';
+/** As SailPoint's gateway: tenant data must never sit in a browser's or a shared cache. */
+export const NO_STORE = 'no-cache, no-store, must-revalidate';
 
 /** 32 lowercase hex characters, new for every request. */
 export const newTrackingId = () => randomUUID().replace(/-/g, '');
@@ -36,7 +40,8 @@ export function clientErrorHandler(this: { log: FastifyBaseLogger }, err: NodeJS
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-        `${TRACKING_ID_HEADER}: ${trackingId}\r\nConnection: close\r\n\r\n${body}`,
+        `${TRACKING_ID_HEADER}: ${trackingId}\r\n${REQUEST_ID_HEADER}: ${trackingId}\r\n` +
+        `Cache-Control: ${NO_STORE}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy(err);
@@ -60,7 +65,10 @@ export function frameworkErrorHandler(
         ? 'The request URL is not valid: it contains a malformed percent-encoding.'
         : undefined;
   const trackingId = String(request.id);
-  void reply.header(TRACKING_ID_HEADER, trackingId);
+  void reply
+    .header(TRACKING_ID_HEADER, trackingId)
+    .header(REQUEST_ID_HEADER, trackingId)
+    .header('Cache-Control', NO_STORE);
   if (cause === undefined) {
     request.log.error({ err: error }, 'router error');
     void reply.status(500).send(errorEnvelope('INTERNAL', trackingId));

@@ -24,6 +24,16 @@ export const PAGING_ERROR_EXAMPLES = {
 const toInteger = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value;
 
+/**
+ * `true`/`false` in any letter case, as SailPoint's Java services read them (PowerShell's SDK sends
+ * `count=True`); anything else is left for validation to reject.
+ */
+const toBoolean = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string' || (value.length !== 4 && value.length !== 5)) return value;
+  const lower = value.toLowerCase();
+  return lower === 'true' ? true : lower === 'false' ? false : value;
+};
+
 /** SailPoint's standard collection parameters: `limit`, `offset`, `count`. */
 export class PagingQuery {
   @ApiPropertyOptional({
@@ -66,7 +76,7 @@ export class PagingQuery {
     default: false,
     example: true,
   })
-  @Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @Transform(toBoolean)
   @IsIn([true, false], { message: ({ value }) => countProblem(value) })
   count: boolean = false;
 }

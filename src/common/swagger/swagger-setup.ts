@@ -1,6 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { API_VERSION_PREFIXES } from '../http/api-versions';
+import {
+  DocumentBuilder,
+  SwaggerModule,
+  type OpenAPIObject,
+  type OperationObject,
+  type PathItemObject,
+} from '@nestjs/swagger';
+import { API_VERSION_PREFIXES, SERVICE_API_VERSIONS } from '../http/api-versions';
 
 export const BEARER_SCHEME = 'userAuth';
 export const DOCS_PATH = 'docs';
@@ -20,7 +26,7 @@ Refer to [Managing Password Sync Groups](https://documentation.sailpoint.com/saa
 **Trying it here**
 
 1. **Authorize** with a bearer JWT carrying the \`ORG_ADMIN\` authority and a scope of this API. In development the service prints a ready-to-paste token when it starts; \`npm run token\` mints another.
-2. Pick a **server**: the bare path, or one of SailPoint's version prefixes. All of them serve the same operations on the same data.
+2. Use the operations on \`/password-sync-groups/v1\`, listed first: SailPoint's per-service paths, what its current SDKs (TypeScript 2.x, Go, Python, PowerShell) call; their operationIds end in \`V1\`. The operations after them are the older, yearly form that SDK 1.x calls: pick a **server** for them, the bare path or one of SailPoint's yearly prefixes (\`/v3\`, \`/beta\`, \`/v2024\` … \`/latest\`). All of them serve the same operations on the same data.
 3. Open an operation, press **Try it out**, then **Execute**. Every error example below is a body the service really sends; each response carries an \`X-Tracking-Id\` header that is also written in the service's log.`;
 
 /** Builds the OpenAPI document from the decorators of the application's controllers. */
@@ -43,10 +49,56 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
       BEARER_SCHEME,
     );
-  for (const prefix of API_VERSION_PREFIXES) config.addServer(`/${prefix}`, `SailPoint's /${prefix} prefix`);
-  return SwaggerModule.createDocument(app, config.build(), {
+  for (const prefix of API_VERSION_PREFIXES) {
+    const alias = prefix === 'latest' ? ' (its alias of the newest yearly version)' : '';
+    config.addServer(`/${prefix}`, `SailPoint's /${prefix} prefix${alias}`);
+  }
+  const document = SwaggerModule.createDocument(app, config.build(), {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,
   });
+  return withServicePaths(document);
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+const SERVICE_NOTE =
+  "**SailPoint's per-service path**: what its current SDKs call, and the form to use. Served at this path " +
+  'only (no yearly prefix in front).';
+const YEARLY_NOTE =
+  'The yearly form, at the bare path or under a prefix server (`/v3`, `/beta`, `/v2024` … `/latest`), as ' +
+  "SailPoint's SDK 1.x calls it; the same operation as its per-service twin above.";
+
+/**
+ * SailPoint's per-service paths (`/password-sync-groups/v1/{id}`) are routed by the same handlers
+ * (see api-versions.ts), so the controllers declare them nowhere. Here every documented path gets
+ * its twin: listed first, with SailPoint's `V1` operationIds, and with a path-level server of its
+ * own, since `v1` sits after the resource and a yearly prefix server cannot go in front of it.
+ */
+function withServicePaths(document: OpenAPIObject): OpenAPIObject {
+  const servicePaths: Record<string, PathItemObject> = {};
+  const yearlyPaths: Record<string, PathItemObject> = {};
+  for (const [path, item] of Object.entries(document.paths)) {
+    const end = path.indexOf('/', 1) < 0 ? path.length : path.indexOf('/', 1);
+    const yearly: PathItemObject = { ...item };
+    for (const version of SERVICE_API_VERSIONS) {
+      const twin: PathItemObject = {
+        ...item,
+        servers: [{ url: '/', description: `This service, per-service path (${version})` }],
+      };
+      for (const method of METHODS) {
+        const op = item[method];
+        if (!op) continue;
+        twin[method] = noted(op, `${op.operationId ?? method}${version.toUpperCase()}`, SERVICE_NOTE);
+        yearly[method] = noted(op, op.operationId, YEARLY_NOTE);
+      }
+      servicePaths[`${path.slice(0, end)}/${version}${path.slice(end)}`] = twin;
+    }
+    yearlyPaths[path] = yearly;
+  }
+  return { ...document, paths: { ...servicePaths, ...yearlyPaths } };
+}
+
+function noted(op: OperationObject, operationId: string | undefined, note: string): OperationObject {
+  return { ...op, operationId, description: op.description ? `${note}\n\n${op.description}` : note };
 }
 
 /** Serves Swagger UI at /docs and the document at /docs-json. */
