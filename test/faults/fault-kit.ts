@@ -3,6 +3,7 @@ import { createSecretKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prng } from '../../scripts/bench/shared';
 import { mintToken } from '../../src/common/auth/dev-token';
 import { withClient } from '../support/databases';
 import { AppProcess } from '../support/processes';
@@ -26,17 +27,8 @@ export function faultSeed(): number {
   return randomBytes(4).readUInt32BE(0);
 }
 
-/** mulberry32: a small deterministic generator; the same seed gives the same schedule. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seed gives the same schedule (mulberry32, shared with the benchmark). */
+export const seededRandom = prng;
 
 export interface ServiceAuth {
   /** JWT_SECRET for the service's environment. */
