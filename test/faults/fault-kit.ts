@@ -39,8 +39,12 @@ export interface ServiceAuth {
 
 export function serviceAuth(tenant = 'acme'): ServiceAuth {
   const secret = randomBytes(32).toString('hex');
-  return { secret, bearer: `Bearer ${mintToken(createSecretKey(Buffer.from(secret, 'utf8')), { tenant })}` };
+  return { secret, bearer: bearerFor(secret, tenant) };
 }
+
+/** A user token of `tenant`, signed with the service's JWT_SECRET. */
+export const bearerFor = (secret: string, tenant: string) =>
+  `Bearer ${mintToken(createSecretKey(Buffer.from(secret, 'utf8')), { tenant })}`;
 
 /** The environment of a service under fault: quiet logs, no rate limit in the way. */
 export function serviceEnv(
