@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { createSecretKey, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { DataSource, type DataSourceOptions, type MigrationInterface } from 'typeorm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prng } from '../../scripts/bench/shared';
@@ -329,3 +330,39 @@ export async function faultDatabase(kind: 'sqlite' | 'postgres', dataDir?: strin
 /** Groups stored without any source: a write that was cut in half. */
 export const HALF_WRITTEN_SQL =
   'SELECT g.id FROM password_sync_group g WHERE NOT EXISTS (SELECT 1 FROM password_sync_group_source s WHERE s.group_id = g.id)';
+
+export const migrationName = (m: MigrationInterface) => m.name ?? m.constructor.name;
+/** TypeORM's convention: a migration's name ends with its 13-digit timestamp. */
+const timestampOf = (m: MigrationInterface) => Number(/(\d{13})$/.exec(migrationName(m))?.[1]);
+
+/**
+ * Every migration the service would run, in the order it runs them, found through the same
+ * DataSource options the service uses (wherever the migration files live).
+ */
+export async function discoverMigrations(options: DataSourceOptions): Promise<MigrationInterface[]> {
+  const discovery = new DataSource({ ...options, migrationsRun: false });
+  await discovery.initialize();
+  try {
+    const migrations = [...discovery.migrations].sort((a, b) => timestampOf(a) - timestampOf(b));
+    if (migrations.length === 0 || !migrations.every((m) => Number.isFinite(timestampOf(m))))
+      throw new Error(`migrations without a timestamp, or none: ${migrations.map(migrationName).join(', ')}`);
+    return migrations;
+  } finally {
+    await discovery.destroy();
+  }
+}
+
+/** Applies the first `count` migrations only; returns the open DataSource (the caller destroys it). */
+export async function migrateUpTo(options: DataSourceOptions, count: number): Promise<DataSource> {
+  const wanted = (await discoverMigrations(options)).slice(0, count);
+  const dataSource = new DataSource({
+    ...options,
+    migrationsRun: false,
+    migrations: wanted.map((m) => m.constructor as new () => MigrationInterface),
+  });
+  await dataSource.initialize();
+  const applied = await dataSource.runMigrations();
+  if (applied.map((m) => m.name).join() !== wanted.map(migrationName).join())
+    throw new Error(`applied ${applied.map((m) => m.name).join(', ')}; wanted ${wanted.map(migrationName).join(', ')}`);
+  return dataSource;
+}

@@ -1,10 +1,12 @@
-import { DataSource, type MigrationInterface } from 'typeorm';
 import { loadConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/typeorm-options';
 import type { AppProcess } from '../support/processes';
 import {
   api,
   bearerFor,
+  discoverMigrations,
+  migrateUpTo,
+  migrationName,
   faultDatabase,
   listAll,
   serviceAuth,
@@ -33,9 +35,6 @@ interface OldRow {
   version: number;
   sourceIds: string[];
 }
-
-/** Timestamp of a migration class (TypeORM's convention: the name ends with it). */
-const timestampOf = (m: MigrationInterface) => Number(/(\d{13})$/.exec(m.name ?? m.constructor.name)?.[1]);
 
 /** Rows in the first schema's shape: several tenants, odd names, sources stored out of order. */
 function oldRows(): OldRow[] {
@@ -79,24 +78,9 @@ describe.each(['sqlite', 'postgres'] as const)('upgrade from the first schema wi
     const env = serviceEnv(db.url, db.dataDir, auth);
     const options = buildDataSourceOptions(loadConfig({ ...env, NODE_ENV: 'test' }));
 
-    // Discover every migration the service would run, in order.
-    const discovery = new DataSource({ ...options, migrationsRun: false });
-    await discovery.initialize();
-    const migrations = [...discovery.migrations].sort((a, b) => timestampOf(a) - timestampOf(b));
-    await discovery.destroy();
-    expect(migrations.length).toBeGreaterThan(0);
-    expect(migrations.every((m) => Number.isFinite(timestampOf(m)))).toBe(true);
-
-    // The first released schema only, then data through its shape.
-    const first = new DataSource({
-      ...options,
-      migrationsRun: false,
-      migrations: [migrations[0].constructor],
-    });
-    await first.initialize();
-    expect((await first.runMigrations()).map((m) => m.name)).toEqual([
-      migrations[0].name ?? migrations[0].constructor.name,
-    ]);
+    // Discover every migration the service would run, in order; apply the first one only.
+    const migrations = await discoverMigrations(options);
+    const first = await migrateUpTo(options, 1);
     const rows = oldRows();
     const p = (i: number) => (kind === 'postgres' ? `$${i}` : '?');
     for (const row of rows) {
@@ -127,7 +111,7 @@ describe.each(['sqlite', 'postgres'] as const)('upgrade from the first schema wi
     const started = await startTimed(env);
     app = started.app;
     const applied = await db.query<{ name: string }>('SELECT name FROM migrations ORDER BY timestamp');
-    expect(applied.map((m) => m.name)).toEqual(migrations.map((m) => m.name ?? m.constructor.name));
+    expect(applied.map((m) => m.name)).toEqual(migrations.map(migrationName));
 
     const expected = (row: OldRow) => ({
       id: row.id,
@@ -166,7 +150,7 @@ describe.each(['sqlite', 'postgres'] as const)('upgrade from the first schema wi
     expect((await api(app.url, auth.bearer, 'DELETE', `/password-sync-groups/${mine[2].id}`)).status).toBe(204);
     expect((await app.stop()).code).toBe(0);
     console.log(
-      `upgrade (${kind}): ${rows.length} rows from ${migrations[0].name ?? ''} through ${migrations.length} migrations; ` +
+      `upgrade (${kind}): ${rows.length} rows from ${migrationName(migrations[0])} through ${migrations.length} migrations; ` +
         `start with migrations took ${(started.startMs / 1000).toFixed(1)} s`,
     );
   }, 300_000);
