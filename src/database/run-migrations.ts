@@ -10,6 +10,14 @@ import { DataSource, MigrationExecutor, type DataSourceOptions } from 'typeorm';
 export const MIGRATION_LOCK_ID = 0x50534720;
 
 /**
+ * A database that cannot be reached at startup is tried this often, this far apart, before the
+ * process exits (status 1, saying what to fix): long enough to ride out a database that starts
+ * alongside the service, short enough that a wrong DATABASE_URL is reported within a minute.
+ */
+export const STARTUP_CONNECT_ATTEMPTS = 10;
+export const STARTUP_CONNECT_DELAY_MS = 3000;
+
+/**
  * Opens the DataSource and, when `options.migrationsRun` is set, runs the pending migrations
  * under the migration lock. TypeORM's own `migrationsRun` takes no lock: two instances booting
  * at the same moment would both try to create the tables and one would fail.
