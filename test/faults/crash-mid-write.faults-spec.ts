@@ -61,6 +61,8 @@ describe.each(['sqlite', 'postgres'] as const)('kill -9 during a mixed write loa
       lost += check.lost;
       expect({ round, problems: check.problems }).toEqual({ round, problems: [] });
       await expectConsistentStorage(db);
+      // Started as usual: nothing to repair, nothing it complained about.
+      expect(app.logLines.filter((l) => l.level === 'error' || l.level === 'fatal')).toEqual([]);
 
       const until = { stopped: false };
       const before = load.acknowledged;
