@@ -1,7 +1,9 @@
 /**
- * `npm run test:faults`: fault injection against a throwaway PostgreSQL cluster that the tests
- * create, stop, restart and delete themselves (test/faults). Kept out of `npm test`: it needs
- * Debian's PostgreSQL server binaries and takes a minute or two. .ci/run runs both.
+ * `npm run test:faults`: fault injection (test/faults; docs/reliability.md): kill -9 mid-write,
+ * a full disk, instances booting together, upgrades with data, dependencies down at startup,
+ * PostgreSQL stopped under load. The tests create, stop and delete throwaway PostgreSQL clusters
+ * themselves and mount a tmpfs, so this runs as root and needs Debian's PostgreSQL server
+ * binaries; it takes several minutes. Kept out of `npm test` for that; .ci/run runs both.
  */
 module.exports = {
   displayName: 'faults',

@@ -3,8 +3,10 @@ import './apply-v8-flags';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { createApp } from './app.factory';
+import { isDatabaseUnavailable } from './common/database/database-unavailable';
 import { ROOT_LOGGER } from './common/logging/logger';
 import { DOCS_PATH } from './common/swagger/swagger-setup';
+import { STARTUP_CONNECT_ATTEMPTS, STARTUP_CONNECT_DELAY_MS } from './database/run-migrations';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { baseUrlOf, startupBanner } from './startup-banner';
 
@@ -76,6 +78,17 @@ function handleShutdownSignals(app: NestFastifyApplication, config: AppConfig, l
 }
 
 bootstrap().catch((err: unknown) => {
-  process.stderr.write(`Startup failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  // The database still unreachable after the startup attempts (a database starting alongside
+  // the service is waited for): say what to fix, not a stack.
+  if (isDatabaseUnavailable(err)) {
+    const reason = err instanceof Error ? err.message : String(err);
+    process.stderr.write(
+      `Startup failed: the database is unreachable (${reason}) after ${STARTUP_CONNECT_ATTEMPTS} attempts ` +
+        `${STARTUP_CONNECT_DELAY_MS / 1000} s apart. ` +
+        'Check that PostgreSQL is running and accepting connections, and that DATABASE_URL points at it.\n',
+    );
+  } else {
+    process.stderr.write(`Startup failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  }
   process.exit(1);
 });

@@ -127,7 +127,10 @@ describePostgres('PostgreSQL pool (DB_POOL_SIZE, DB_CONNECTION_TIMEOUT_MS)', () 
           async () => (await serviceSessions(t)).waitingOnLock === 1,
           'the one connection to wait on the lock',
         );
+        const asked = Date.now();
         const second = await t.http().get(LIST).set('Authorization', t.bearer());
+        // Not a hang: the 1 s connection timeout, with room for a loaded 2-core machine.
+        expect(Date.now() - asked).toBeLessThan(10_000);
         expect(second.status).toBe(503);
         expect(second.headers['retry-after']).toBe('5');
         expect(second.body).toEqual({

@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { STARTUP_CONNECT_ATTEMPTS, STARTUP_CONNECT_DELAY_MS, initializeDataSource } from '../database/run-migrations';
 import { buildDataSourceOptions } from '../database/typeorm-options';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { AuthorizationGuard } from './auth/authorization.guard';
@@ -39,7 +40,16 @@ export class CoreModule {
       imports: [
         // autoLoadEntities: a feature module's TypeOrmModule.forFeature([...]) entities join the
         // DataSource (ENTITIES still lists every entity, for the migration CLI).
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config), autoLoadEntities: true }),
+        // Migrations run under a lock there (instances starting together migrate in turn).
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...buildDataSourceOptions(config),
+            autoLoadEntities: true,
+            retryAttempts: STARTUP_CONNECT_ATTEMPTS - 1,
+            retryDelay: STARTUP_CONNECT_DELAY_MS,
+          }),
+          dataSourceFactory: (options) => initializeDataSource(options!, logger),
+        }),
         PassportModule,
         rateLimitStore,
         ThrottlerModule.forRootAsync({

@@ -37,7 +37,8 @@ export class JwksServer {
     return `http://127.0.0.1:${port}/jwks.json`;
   }
 
-  async start(keys: TestKey[]): Promise<this> {
+  /** `port`: a fixed one (an endpoint that comes back where it was); a free one by default. */
+  async start(keys: TestKey[], port = 0): Promise<this> {
     this.keys = keys;
     this.server = createServer((req, res) => {
       if (req.url !== '/jwks.json') {
@@ -50,7 +51,7 @@ export class JwksServer {
       });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return this;
   }
 

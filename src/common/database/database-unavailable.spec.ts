@@ -28,6 +28,7 @@ describe('isDatabaseUnavailable: 503 for "not now", never for a bug or a bad sta
       new QueryRunnerProviderAlreadyReleasedError(),
     ],
     ['SQLite busy past busy_timeout', queryFailed(withCode('SQLITE_BUSY', 'database is locked'))],
+    ['SQLite disk full (a failed COMMIT)', queryFailed(withCode('SQLITE_FULL', 'database or disk is full'))],
     ['a cause chain', Object.assign(new Error('wrapped'), { cause: withCode('ECONNREFUSED') })],
   ])('%s → unavailable', (_label, error) => {
     expect(isDatabaseUnavailable(error)).toBe(true);

@@ -40,7 +40,9 @@ const CONNECTION_LOST =
  * True when an error means the database cannot be used right now (as opposed to a bug or a
  * bad statement): the request is answered 503 with Retry-After, and the service recovers by
  * itself once the database is back (the pool opens new connections on the next request).
- * SQLite's SQLITE_BUSY (the file is locked by another process past busy_timeout) counts too.
+ * SQLite's SQLITE_BUSY (the file is locked by another process past busy_timeout) counts too, and
+ * SQLITE_FULL (the disk is full: writes fail, reads go on, and writes work again as soon as
+ * space is freed; the log line's reason names it for the operator).
  */
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 4 || typeof error !== 'object' || error === null) return false;
@@ -57,7 +59,7 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
     cause?: unknown;
   };
   if (typeof code === 'string') {
-    if (NETWORK_CODES.has(code) || code === 'SQLITE_BUSY') return true;
+    if (NETWORK_CODES.has(code) || code === 'SQLITE_BUSY' || code === 'SQLITE_FULL') return true;
     if (/^[0-9A-Z]{5}$/.test(code) && isUnavailableSqlState(code)) return true;
   }
   if (typeof message === 'string' && CONNECTION_LOST.test(message)) return true;

@@ -65,7 +65,34 @@ export class UnitOfWork {
 
   write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (!this.serialize) return this.dataSource.transaction(work);
-    return this.exclusive(() => this.dataSource.transaction(work));
+    return this.exclusive(async () => {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (err) {
+        this.resetSqliteTransaction();
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * After a failed write on SQLite, the connection and TypeORM's one query runner must both be
+   * outside any transaction again. A COMMIT that fails (SQLITE_FULL: the disk is full) may
+   * leave SQLite's transaction open, or SQLite may have rolled it back itself, in which case
+   * TypeORM's ROLLBACK fails and its runner still counts an open transaction: every later write
+   * would then run as a SAVEPOINT, and one rolled back TO its savepoint would leave a
+   * transaction open that swallows every later acknowledged write.
+   */
+  private resetSqliteTransaction(): void {
+    const driver = this.dataSource.driver as BetterSqlite3Driver;
+    const connection = driver.databaseConnection as Database;
+    if (connection.inTransaction) connection.exec('ROLLBACK');
+    const runner = driver.queryRunner as unknown as
+      { isTransactionActive: boolean; transactionDepth: number } | undefined;
+    if (runner) {
+      runner.isTransactionActive = false;
+      runner.transactionDepth = 0;
+    }
   }
 
   private async postgresQuery<T>(sql: string, parameters: readonly unknown[]): Promise<T[]> {
