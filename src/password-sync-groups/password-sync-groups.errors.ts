@@ -55,3 +55,20 @@ export class GroupChangedError extends PreconditionFailedError {
     );
   }
 }
+
+/**
+ * The feature's write conflicts, as the repository reports them (never sent to a client: the
+ * service decides what they mean). The driver's error is kept as `cause` for the 500 log line.
+ */
+export class UniqueConstraintConflict extends Error {
+  constructor(cause: unknown) {
+    super('A name or source was taken by a concurrent write (unique constraint)', { cause });
+  }
+}
+
+/** PostgreSQL aborted the transaction (deadlock or serialization failure): nothing was written. */
+export class TransientWriteConflict extends Error {
+  constructor(cause: unknown) {
+    super('The write was aborted by a deadlock or serialization failure', { cause });
+  }
+}
