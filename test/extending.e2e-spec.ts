@@ -1,17 +1,11 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { USER_TOKEN_REQUIRED, missingAuthority, missingScope } from '../src/common/auth/access-problems';
 import { mintToken } from '../src/common/auth/dev-token';
 import type { AppConfig } from '../src/config/app-config';
-import { ENTITIES, buildDataSourceOptions } from '../src/database/typeorm-options';
-import {
-  EXAMPLE_NOTE_ID,
-  MANAGE_NOTES,
-  NOTES_MIGRATIONS,
-  NOTE_ENTITIES,
-  NotesModule,
-  READ_NOTES,
-} from './fixtures/notes-module';
+import { buildDataSourceOptions } from '../src/database/typeorm-options';
+import { EXAMPLE_NOTE_ID, MANAGE_NOTES, NotesModule, READ_NOTES } from './fixtures/notes-module';
 import { DATABASES, type DatabaseKind } from './support/databases';
 import { routeAccessOf } from './support/route-access';
 import {
@@ -34,15 +28,13 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
  * file changed for it. Everything the guide promises "for free" is checked here.
  */
 
-/** The service's migrations and the module's, as `npm run migration:run` runs them. */
-async function migrateWithNotes(kind: DatabaseKind, config: AppConfig): Promise<string[]> {
-  const options = buildDataSourceOptions(config);
-  const ds = new DataSource({
-    ...options,
-    entities: [...ENTITIES, ...NOTE_ENTITIES],
-    migrations: [...(Array.isArray(options.migrations) ? options.migrations : []), ...NOTES_MIGRATIONS[kind]],
-    migrationsRun: false,
-  });
+/**
+ * The service's migrations and the module's, as `npm run migration:run` would run them were the
+ * folder under src/: found by the same convention (`featureSchemaFiles`): nothing listed by hand.
+ */
+const NOTES_FOLDER = join(__dirname, 'fixtures', 'notes-module');
+async function migrateWithNotes(config: AppConfig): Promise<string[]> {
+  const ds = new DataSource({ ...buildDataSourceOptions(config, [NOTES_FOLDER]), migrationsRun: false });
   await ds.initialize();
   try {
     await ds.runMigrations();
@@ -64,7 +56,7 @@ const startWithNotes = (kind: DatabaseKind, env: Record<string, string> = {}) =>
         {
           extraModules: [NotesModule],
           prepare: async (config) => {
-            pending.push(await migrateWithNotes(kind, config));
+            pending.push(await migrateWithNotes(config));
           },
         },
       ),

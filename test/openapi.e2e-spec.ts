@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { generateOpenApiJson } from '../src/common/swagger/openapi-file';
+import { generateOpenApiJson } from '../src/openapi-file';
 import { startTestApp, type TestApp } from './support/test-app';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

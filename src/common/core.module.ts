@@ -37,9 +37,10 @@ export class CoreModule {
     return {
       module: CoreModule,
       imports: [
-        // autoLoadEntities: a feature module's TypeOrmModule.forFeature([...]) entities join the
-        // DataSource (ENTITIES still lists every entity, for the migration CLI).
-        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config), autoLoadEntities: true }),
+        // Each feature module registers its own entities (TypeOrmModule.forFeature) and they join
+        // the DataSource (autoLoadEntities); the entity glob is for the migration CLI, and both at
+        // once would describe each entity twice.
+        TypeOrmModule.forRoot({ ...buildDataSourceOptions(config), entities: [], autoLoadEntities: true }),
         PassportModule,
         rateLimitStore,
         ThrottlerModule.forRootAsync({
