@@ -1,27 +1,8 @@
 import { DATABASES } from './support/databases';
-import {
-  clearGroups,
-  groupNotFound,
-  ISO_UTC,
-  snapshot,
-  startTestApp,
-  TRACKING_ID,
-  UUID_V4,
-  VALID_BODY,
-  type TestApp,
-} from './support/test-app';
+import { groupNotFound, ISO_UTC, snapshot, TRACKING_ID, UUID_V4, VALID_BODY, useTestApp } from './support/test-app';
 
 describe.each(DATABASES)('password sync groups CRUD (%s)', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(kind);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await clearGroups(t.dataSource);
-  });
+  const t = useTestApp(kind, {}, { clearBeforeEach: true });
 
   const create = (body: object, prefix = '') =>
     t.http().post(`${prefix}/password-sync-groups`).set('Authorization', t.bearer()).send(body);

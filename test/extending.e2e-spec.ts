@@ -16,8 +16,8 @@ import {
   badSyntaxBody,
   forbiddenBody,
   notFoundBody,
-  startTestApp,
-  type TestApp,
+  useTestApp,
+  type SuiteOptions,
 } from './support/test-app';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -45,36 +45,26 @@ async function migrateWithNotes(config: AppConfig): Promise<string[]> {
   }
 }
 
-const startWithNotes = (kind: DatabaseKind, env: Record<string, string> = {}) => {
+/** The suite's app with the notes module mounted (the one import line), its migrations run first. */
+const useAppWithNotes = (kind: DatabaseKind, env: Record<string, string> = {}, options: SuiteOptions = {}) => {
   const pending: string[][] = [];
-  return {
-    pending,
-    start: () =>
-      startTestApp(
-        kind,
-        { DB_MIGRATIONS_RUN: 'false', ...env },
-        {
-          extraModules: [NotesModule],
-          prepare: async (config) => {
-            pending.push(await migrateWithNotes(config));
-          },
-        },
-      ),
-  };
+  const t = useTestApp(
+    kind,
+    { DB_MIGRATIONS_RUN: 'false', ...env },
+    {
+      ...options,
+      extraModules: [NotesModule],
+      prepare: async (config) => {
+        pending.push(await migrateWithNotes(config));
+      },
+    },
+  );
+  return { t, pending };
 };
 
 describe.each(DATABASES)('a module added as docs/extending.md says (%s)', (kind) => {
-  let t: TestApp;
-  const setup = startWithNotes(kind);
-  beforeAll(async () => {
-    t = await setup.start();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await t.dataSource.query('DELETE FROM note');
-  });
+  const setup = useAppWithNotes(kind, {}, { clearBeforeEach: true });
+  const t = setup.t;
 
   const create = (text: string, tenant = 'acme') =>
     t.http().post('/notes').set('Authorization', t.bearer({ tenant })).send({ text });
@@ -268,13 +258,7 @@ describe.each(DATABASES)('a module added as docs/extending.md says (%s)', (kind)
 });
 
 describe('a module added as docs/extending.md says: rate limiting', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startWithNotes('sqlite', { THROTTLE_LIMIT: '3', THROTTLE_TTL_SECONDS: '60' }).start();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const { t } = useAppWithNotes('sqlite', { THROTTLE_LIMIT: '3', THROTTLE_TTL_SECONDS: '60' });
 
   it('shares the per-client budget with every other route of the same prefix, and answers the exact 429', async () => {
     const auth = t.bearer({ clientId: 'busy-client' });

@@ -1,6 +1,6 @@
 import type { Response } from 'supertest';
 import { DATABASES } from './support/databases';
-import { clearGroups, snapshot, startTestApp, TRACKING_ID, VALID_BODY, type TestApp } from './support/test-app';
+import { snapshot, TRACKING_ID, VALID_BODY, type TestApp, useTestApp } from './support/test-app';
 
 const LIMIT = 5;
 const TTL_SECONDS = 2;
@@ -29,18 +29,17 @@ function expectRateLimited(res: Response): number {
 }
 
 describe.each(DATABASES)('rate limiting (%s)', (kind) => {
-  let t: TestApp;
+  const t = useTestApp(
+    kind,
+    { THROTTLE_LIMIT: String(LIMIT), THROTTLE_TTL_SECONDS: String(TTL_SECONDS) },
+    { clearBeforeEach: true },
+  );
   let groupId: string;
 
-  beforeAll(async () => {
-    t = await startTestApp(kind, { THROTTLE_LIMIT: String(LIMIT), THROTTLE_TTL_SECONDS: String(TTL_SECONDS) });
+  beforeAll(() => {
     expect(t.config.throttle).toEqual({ limit: LIMIT, ttlSeconds: TTL_SECONDS });
   });
-  afterAll(async () => {
-    await t?.close();
-  });
   beforeEach(async () => {
-    await clearGroups(t.dataSource);
     // Seeded by a client of its own, so no test's budget is touched.
     const res = await t
       .http()

@@ -2,26 +2,22 @@ import Database from 'better-sqlite3';
 import { QueryFailedError } from 'typeorm';
 import { UnitOfWork } from '../src/common/database/unit-of-work';
 import { DATABASES } from './support/databases';
-import { VALID_BODY, startTestApp, type TestApp } from './support/test-app';
+import { VALID_BODY, useTestApp } from './support/test-app';
 
 /**
  * Work that a request could repeat but that happens once per process instead
  * (docs/performance.md). Each test counts the calls a second identical request makes.
  */
 describe('per-request work done once', () => {
-  let t: TestApp;
+  const t = useTestApp('sqlite');
   let auth: Record<string, string>;
   let id: string;
 
   beforeAll(async () => {
-    t = await startTestApp('sqlite');
     auth = { Authorization: t.bearer() };
     const res = await t.http().post('/v3/password-sync-groups').set(auth).send(VALID_BODY);
     if (res.status !== 200) throw new Error(`setup: create answered ${res.status}`);
     id = res.body.id;
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   /** Reflect.getMetadata calls made while `send` runs. */
@@ -56,19 +52,15 @@ describe('per-request work done once', () => {
  * or better-sqlite3 with statements prepared once), without a TypeORM query runner per statement.
  */
 describe.each(DATABASES)('UnitOfWork.query (%s)', (kind) => {
-  let t: TestApp;
+  const t = useTestApp(kind);
   let uow: UnitOfWork;
   let id: string;
 
   beforeAll(async () => {
-    t = await startTestApp(kind);
     uow = t.app.get(UnitOfWork);
     const res = await t.http().post('/v3/password-sync-groups').set({ Authorization: t.bearer() }).send(VALID_BODY);
     if (res.status !== 200) throw new Error(`setup: create answered ${res.status}`);
     id = res.body.id;
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   it('returns the rows as the driver does, without a TypeORM query runner', async () => {
