@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { COMPRESSION_THRESHOLD_BYTES } from '../src/app.factory';
+import { COMPRESSION_THRESHOLD_BYTES } from '../src/common/http/fastify-adapter';
 import { rawRequest, type RawResponse } from './support/raw-http';
 import { TRACKING_ID, VALID_BODY, useTestApp } from './support/test-app';
 

@@ -1,8 +1,5 @@
 import { BadRequestError, NotFoundError, PreconditionFailedError } from '../common/errors/domain-error';
-import { ETAG_HEADER } from '../common/http/if-match';
-
-/** A group's strong ETag: its version, quoted (`"3"`). It changes with every update. */
-export const etagOf = (version: number) => `"${version}"`;
+import { ETAG_HEADER, versionEtag } from '../common/http/if-match';
 
 export class GroupNotFoundError extends NotFoundError {
   constructor(id: string) {
@@ -46,7 +43,7 @@ export class ConcurrentConflictError extends BadRequestError {
 
 export class GroupChangedError extends PreconditionFailedError {
   constructor(id: string, currentVersion: number) {
-    const etag = etagOf(currentVersion);
+    const etag = versionEtag(currentVersion);
     super(
       [
         `If-Match does not match the current ETag of password sync group '${id}', which is ${etag}; read the group again and retry.`,
