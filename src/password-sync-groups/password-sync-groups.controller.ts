@@ -48,6 +48,15 @@ const ETAG_RESPONSE_HEADER = {
   },
 };
 
+/** The 200 of a single group (create, get, update); get and update also send its ETag. */
+const groupResponse = ({ withEtag }: { withEtag: boolean }) =>
+  ApiOkResponse({
+    description: 'Reference to the password sync group.',
+    type: PasswordSyncGroupDto,
+    example: EXAMPLE_GROUP,
+    ...(withEtag ? { headers: ETAG_RESPONSE_HEADER } : {}),
+  });
+
 const ifMatchHeader = (what: string) =>
   ApiHeader({
     name: IF_MATCH_HEADER,
@@ -106,11 +115,7 @@ export class PasswordSyncGroupsController {
     required: true,
     examples: { 'Two sources under one policy': { value: EXAMPLE_BODY } },
   })
-  @ApiOkResponse({
-    description: 'Reference to the password sync group.',
-    type: PasswordSyncGroupDto,
-    example: EXAMPLE_GROUP,
-  })
+  @groupResponse({ withEtag: false })
   @ApiErrorExamples(CREATE_ERRORS)
   createPasswordSyncGroup(
     @TenantId() tenantId: string,
@@ -128,12 +133,7 @@ export class PasswordSyncGroupsController {
       "This API returns the sync group for the specified ID. Another tenant's group is a 404, exactly like a " +
       'missing one. The id is compared ignoring case.',
   })
-  @ApiOkResponse({
-    description: 'Reference to the password sync group.',
-    type: PasswordSyncGroupDto,
-    example: EXAMPLE_GROUP,
-    headers: ETAG_RESPONSE_HEADER,
-  })
+  @groupResponse({ withEtag: true })
   @ApiErrorExamples(GET_ERRORS)
   async getPasswordSyncGroup(
     @TenantId() tenantId: string,
@@ -162,12 +162,7 @@ export class PasswordSyncGroupsController {
     required: true,
     examples: { 'Rename and keep the sources': { value: { id: EXAMPLE_ID, ...EXAMPLE_BODY } } },
   })
-  @ApiOkResponse({
-    description: 'Reference to the password sync group.',
-    type: PasswordSyncGroupDto,
-    example: EXAMPLE_GROUP,
-    headers: ETAG_RESPONSE_HEADER,
-  })
+  @groupResponse({ withEtag: true })
   @ApiErrorExamples(UPDATE_ERRORS)
   async updatePasswordSyncGroup(
     @TenantId() tenantId: string,
