@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateOpenApiJson } from '../src/common/swagger/openapi-file';
+import { generateOpenApiJson } from '../src/openapi-file';
 
 void generateOpenApiJson().then((json) => {
   writeFileSync(join(__dirname, '..', 'openapi.json'), json);

@@ -8,14 +8,12 @@ import { ALL_PATHS, BARE_PATH, CONTRACT_PATHS } from './support/api-paths';
 import { DATABASES } from './support/databases';
 import {
   badRequestBody,
-  clearGroups,
   forbiddenBody,
   groupNotFound,
   snapshot,
-  startTestApp,
   TRACKING_ID,
   VALID_BODY,
-  type TestApp,
+  useTestApp,
 } from './support/test-app';
 
 /** The causes AuthorizationGuard writes into a 403 (src/common/auth/authorization.guard.ts). */
@@ -45,20 +43,15 @@ const CREATE_BODY = { ...VALID_BODY, name: 'Created by caller', sourceIds: ['cre
 const UPDATE_BODY = { ...VALID_BODY, name: 'Updated by caller', sourceIds: ['updated-src'] };
 
 describe.each(DATABASES)('authentication, authorization and tenant isolation (%s)', (kind) => {
-  let t: TestApp;
+  const t = useTestApp(kind, {}, { clearBeforeEach: true });
   let key: KeyObject;
   /** The group of tenant "acme" that every test starts with. */
   let seeded: PasswordSyncGroupView;
 
-  beforeAll(async () => {
-    t = await startTestApp(kind);
+  beforeAll(() => {
     key = signingSecretOf(t.config)!.key;
   });
-  afterAll(async () => {
-    await t?.close();
-  });
   beforeEach(async () => {
-    await clearGroups(t.dataSource);
     const res = await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send(VALID_BODY);
     expect(res.status).toBe(200);
     seeded = res.body;

@@ -2,7 +2,7 @@ import type { Response } from 'supertest';
 import type { DevTokenOptions } from '../src/common/auth/dev-token';
 import { CONTRACT_PATHS } from './support/api-paths';
 import { DATABASES } from './support/databases';
-import { VALID_BODY, forbiddenBody, groupNotFound, snapshot, startTestApp, type TestApp } from './support/test-app';
+import { VALID_BODY, forbiddenBody, groupNotFound, snapshot, useTestApp } from './support/test-app';
 
 type Route = 'list' | 'create' | 'get' | 'update' | 'delete';
 const ROUTES: Route[] = ['list', 'create', 'get', 'update', 'delete'];
@@ -75,17 +75,9 @@ const PERSONAS: Persona[] = [
 ];
 
 describe.each(DATABASES)('authorization matrix (%s)', (kind) => {
-  let t: TestApp;
+  const t = useTestApp(kind, {}, { clearBeforeEach: true });
   let group: { id: string; name: string; created: string };
-  beforeAll(async () => {
-    t = await startTestApp(kind);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
   beforeEach(async () => {
-    await t.dataSource.query('DELETE FROM password_sync_group_source');
-    await t.dataSource.query('DELETE FROM password_sync_group');
     const res = await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send(VALID_BODY);
     expect(res.status).toBe(200);
     group = res.body;

@@ -1,5 +1,5 @@
 import { JwksServer, ecKey, rsaKey, signWith } from './support/identity-provider';
-import { VALID_BODY, forbiddenBody, startTestApp, type TestApp } from './support/test-app';
+import { VALID_BODY, forbiddenBody, useTestApp } from './support/test-app';
 
 const API = '/v3/password-sync-groups';
 const unauthorized = (reason: string) => ({ error: `JWT validation failed: ${reason}` });
@@ -17,20 +17,14 @@ describe('claim names of other identity providers', () => {
   });
 
   describe('Keycloak: roles in realm_access.roles, tenant in a custom claim, client in azp', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp('sqlite', {
-        JWT_SECRET: '',
-        JWT_JWKS_URI: idp.uri,
-        JWT_TENANT_CLAIM: 'org.tenant',
-        JWT_AUTHORITIES_CLAIM: 'realm_access.roles',
-        JWT_CLIENT_CLAIM: 'azp',
-        JWT_USER_CLAIM: 'sub',
-      });
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp('sqlite', () => ({
+      JWT_SECRET: '',
+      JWT_JWKS_URI: idp.uri,
+      JWT_TENANT_CLAIM: 'org.tenant',
+      JWT_AUTHORITIES_CLAIM: 'realm_access.roles',
+      JWT_CLIENT_CLAIM: 'azp',
+      JWT_USER_CLAIM: 'sub',
+    }));
 
     /** A Keycloak access token (trimmed to what matters): scope is a space-separated string. */
     const keycloakToken = (roles: string[], scope = 'openid profile sp:scopes:all') =>
@@ -91,22 +85,16 @@ describe('claim names of other identity providers', () => {
   });
 
   describe('Auth0: permissions array, a namespaced tenant claim, DEFAULT_TENANT for tokens without one', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp('sqlite', {
-        JWT_SECRET: '',
-        JWT_JWKS_URI: idp.uri,
-        // Auth0 custom claims are namespaced by a URL: the whole name (dots and all) is matched first.
-        JWT_TENANT_CLAIM: 'https://psg.example.com/tenant',
-        JWT_AUTHORITIES_CLAIM: 'permissions',
-        JWT_CLIENT_CLAIM: 'azp',
-        JWT_USER_CLAIM: 'https://psg.example.com/identity',
-        DEFAULT_TENANT: 'default-tenant',
-      });
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp('sqlite', () => ({
+      JWT_SECRET: '',
+      JWT_JWKS_URI: idp.uri,
+      // Auth0 custom claims are namespaced by a URL: the whole name (dots and all) is matched first.
+      JWT_TENANT_CLAIM: 'https://psg.example.com/tenant',
+      JWT_AUTHORITIES_CLAIM: 'permissions',
+      JWT_CLIENT_CLAIM: 'azp',
+      JWT_USER_CLAIM: 'https://psg.example.com/identity',
+      DEFAULT_TENANT: 'default-tenant',
+    }));
 
     const auth0Token = (claims: Record<string, unknown>) =>
       signWith(auth0Key, {

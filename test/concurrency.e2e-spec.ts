@@ -2,15 +2,7 @@ import type { PasswordSyncGroupView } from '../src/password-sync-groups/dto/pass
 import request from 'supertest';
 import { DATABASES } from './support/databases';
 import { invariantViolations } from './support/invariants';
-import {
-  VALID_BODY,
-  badRequestBody,
-  groupChanged,
-  groupNotFound,
-  snapshot,
-  startTestApp,
-  type TestApp,
-} from './support/test-app';
+import { VALID_BODY, badRequestBody, groupChanged, groupNotFound, snapshot, useTestApp } from './support/test-app';
 
 const PARALLEL = 50;
 
@@ -24,18 +16,10 @@ type Body = Pick<Group, 'name' | 'passwordPolicyId' | 'sourceIds'>;
  * half-written group.
  */
 describe.each(DATABASES)('concurrent requests (%s)', (kind) => {
-  let t: TestApp;
+  const t = useTestApp(kind, {}, { clearBeforeEach: true });
   let base: string;
   beforeAll(async () => {
-    t = await startTestApp(kind);
     base = await t.listen();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await t.dataSource.query('DELETE FROM password_sync_group_source');
-    await t.dataSource.query('DELETE FROM password_sync_group');
   });
   afterEach(async () => {
     expect(await invariantViolations(t.dataSource)).toEqual([]);

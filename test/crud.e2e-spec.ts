@@ -1,29 +1,18 @@
 import { ALL_PATHS, ON_EVERY_DATABASE } from './support/api-paths';
 import { DATABASES } from './support/databases';
 import {
-  clearGroups,
   groupNotFound,
-  notFoundBody,
   ISO_UTC,
+  notFoundBody,
   snapshot,
-  startTestApp,
   TRACKING_ID,
   UUID_V4,
   VALID_BODY,
-  type TestApp,
+  useTestApp,
 } from './support/test-app';
 
 describe.each(ON_EVERY_DATABASE)('password sync groups CRUD (%s, at %s)', (kind, API) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(kind);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await clearGroups(t.dataSource);
-  });
+  const t = useTestApp(kind, {}, { clearBeforeEach: true });
 
   const create = (body: object) => t.http().post(API).set('Authorization', t.bearer()).send(body);
 
@@ -207,16 +196,7 @@ describe.each(ON_EVERY_DATABASE)('password sync groups CRUD (%s, at %s)', (kind,
 
 /** What differs between the URL shapes: nothing, on every shape at once; and what is no shape at all. */
 describe.each(DATABASES)('password sync groups at every URL shape (%s)', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(kind);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await clearGroups(t.dataSource);
-  });
+  const t = useTestApp(kind, {}, { clearBeforeEach: true });
 
   it.each(ALL_PATHS)('serves every operation at %s on the same data as every other path', async (base) => {
     const created = await t.http().post(base).set('Authorization', t.bearer()).send(VALID_BODY);

@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import { sleep } from './support/processes';
 import { DATABASES, withClient } from './support/databases';
-import { VALID_BODY, internalBody, snapshot, startTestApp, type TestApp } from './support/test-app';
+import { VALID_BODY, internalBody, snapshot, startTestApp, type TestApp, useTestApp } from './support/test-app';
 
 const describePostgres = DATABASES.includes('postgres') ? describe : describe.skip;
 const LIST = '/password-sync-groups';
@@ -43,13 +43,7 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 30
 }
 
 describePostgres('PostgreSQL statement timeout (DB_STATEMENT_TIMEOUT_MS)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('postgres', { DB_STATEMENT_TIMEOUT_MS: '500' }, { captureLogs: true });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp('postgres', { DB_STATEMENT_TIMEOUT_MS: '500' }, { captureLogs: true });
 
   it('is set on the service\u2019s connections', async () => {
     expect(await t.dataSource.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '500ms' }]);

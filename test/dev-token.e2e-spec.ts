@@ -6,19 +6,13 @@ import { promisify } from 'node:util';
 import { decode } from 'jsonwebtoken';
 import { mintToken } from '../src/common/auth/dev-token';
 import { DEV_SECRET_FILE } from '../src/common/auth/signing-key';
-import { VALID_BODY, startTestApp, type TestApp } from './support/test-app';
+import { VALID_BODY, useTestApp } from './support/test-app';
 
 const run = promisify(execFile);
 
 /** `npm run token`, exactly as a user types it, against a service using the generated dev secret. */
 describe('development signing: generated secret and npm run token', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('sqlite', { JWT_SECRET: '' }); // empty = unset: generate the dev secret
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp('sqlite', { JWT_SECRET: '' }); // empty = unset: generate the dev secret
 
   const npmToken = async (...args: string[]) => {
     const env = { ...process.env, DATA_DIR: t.config.dataDir, JWT_SECRET: '' };

@@ -1,30 +1,12 @@
 import { ON_EVERY_DATABASE } from './support/api-paths';
-import {
-  VALID_BODY,
-  badRequestBody,
-  groupChanged,
-  groupNotFound,
-  snapshot,
-  startTestApp,
-  type TestApp,
-} from './support/test-app';
+import { VALID_BODY, badRequestBody, groupChanged, groupNotFound, snapshot, useTestApp } from './support/test-app';
 
 /**
  * Optimistic concurrency, one request at a time: ETag on GET and PUT, If-Match on PUT and
  * DELETE (RFC 9110 §13.1.1), 412 with SailPoint's envelope, and last-write-wins without it.
  */
 describe.each(ON_EVERY_DATABASE)('ETag and If-Match (%s, at %s)', (kind, API) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(kind);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await t.dataSource.query('DELETE FROM password_sync_group_source');
-    await t.dataSource.query('DELETE FROM password_sync_group');
-  });
+  const t = useTestApp(kind, {}, { clearBeforeEach: true });
 
   const create = async (body: object = VALID_BODY) => {
     const res = await t.http().post(API).set('Authorization', t.bearer()).send(body);

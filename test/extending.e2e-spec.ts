@@ -1,17 +1,11 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { USER_TOKEN_REQUIRED, missingAuthority, missingScope } from '../src/common/auth/access-problems';
 import { mintToken } from '../src/common/auth/dev-token';
 import type { AppConfig } from '../src/config/app-config';
-import { ENTITIES, buildDataSourceOptions } from '../src/database/typeorm-options';
-import {
-  EXAMPLE_NOTE_ID,
-  MANAGE_NOTES,
-  NOTES_MIGRATIONS,
-  NOTE_ENTITIES,
-  NotesModule,
-  READ_NOTES,
-} from './fixtures/notes-module';
+import { buildDataSourceOptions } from '../src/database/typeorm-options';
+import { EXAMPLE_NOTE_ID, MANAGE_NOTES, NotesModule, READ_NOTES } from './fixtures/notes-module';
 import { DATABASES, type DatabaseKind } from './support/databases';
 import { routeAccessOf } from './support/route-access';
 import {
@@ -22,8 +16,8 @@ import {
   badSyntaxBody,
   forbiddenBody,
   notFoundBody,
-  startTestApp,
-  type TestApp,
+  useTestApp,
+  type SuiteOptions,
 } from './support/test-app';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -34,15 +28,13 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
  * file changed for it. Everything the guide promises "for free" is checked here.
  */
 
-/** The service's migrations and the module's, as `npm run migration:run` runs them. */
-async function migrateWithNotes(kind: DatabaseKind, config: AppConfig): Promise<string[]> {
-  const options = buildDataSourceOptions(config);
-  const ds = new DataSource({
-    ...options,
-    entities: [...ENTITIES, ...NOTE_ENTITIES],
-    migrations: [...(Array.isArray(options.migrations) ? options.migrations : []), ...NOTES_MIGRATIONS[kind]],
-    migrationsRun: false,
-  });
+/**
+ * The service's migrations and the module's, as `npm run migration:run` would run them were the
+ * folder under src/: found by the same convention (`featureSchemaFiles`): nothing listed by hand.
+ */
+const NOTES_FOLDER = join(__dirname, 'fixtures', 'notes-module');
+async function migrateWithNotes(config: AppConfig): Promise<string[]> {
+  const ds = new DataSource({ ...buildDataSourceOptions(config, [NOTES_FOLDER]), migrationsRun: false });
   await ds.initialize();
   try {
     await ds.runMigrations();
@@ -53,36 +45,26 @@ async function migrateWithNotes(kind: DatabaseKind, config: AppConfig): Promise<
   }
 }
 
-const startWithNotes = (kind: DatabaseKind, env: Record<string, string> = {}) => {
+/** The suite's app with the notes module mounted (the one import line), its migrations run first. */
+const useAppWithNotes = (kind: DatabaseKind, env: Record<string, string> = {}, options: SuiteOptions = {}) => {
   const pending: string[][] = [];
-  return {
-    pending,
-    start: () =>
-      startTestApp(
-        kind,
-        { DB_MIGRATIONS_RUN: 'false', ...env },
-        {
-          extraModules: [NotesModule],
-          prepare: async (config) => {
-            pending.push(await migrateWithNotes(kind, config));
-          },
-        },
-      ),
-  };
+  const t = useTestApp(
+    kind,
+    { DB_MIGRATIONS_RUN: 'false', ...env },
+    {
+      ...options,
+      extraModules: [NotesModule],
+      prepare: async (config) => {
+        pending.push(await migrateWithNotes(config));
+      },
+    },
+  );
+  return { t, pending };
 };
 
 describe.each(DATABASES)('a module added as docs/extending.md says (%s)', (kind) => {
-  let t: TestApp;
-  const setup = startWithNotes(kind);
-  beforeAll(async () => {
-    t = await setup.start();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  beforeEach(async () => {
-    await t.dataSource.query('DELETE FROM note');
-  });
+  const setup = useAppWithNotes(kind, {}, { clearBeforeEach: true });
+  const t = setup.t;
 
   const create = (text: string, tenant = 'acme') =>
     t.http().post('/notes').set('Authorization', t.bearer({ tenant })).send({ text });
@@ -290,13 +272,7 @@ describe.each(DATABASES)('a module added as docs/extending.md says (%s)', (kind)
 });
 
 describe('a module added as docs/extending.md says: rate limiting', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startWithNotes('sqlite', { THROTTLE_LIMIT: '3', THROTTLE_TTL_SECONDS: '60' }).start();
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const { t } = useAppWithNotes('sqlite', { THROTTLE_LIMIT: '3', THROTTLE_TTL_SECONDS: '60' });
 
   it('shares the per-client budget with every other route of the same prefix, and answers the exact 429', async () => {
     const auth = t.bearer({ clientId: 'busy-client' });

@@ -3,7 +3,7 @@ import request, { type Response } from 'supertest';
 import type { DevTokenOptions } from '../src/common/auth/dev-token';
 import { DATABASES } from './support/databases';
 import { invariantViolations } from './support/invariants';
-import { TRACKING_ID, snapshot, startTestApp, type TestApp } from './support/test-app';
+import { TRACKING_ID, snapshot, type TestApp, useTestApp } from './support/test-app';
 
 /**
  * Property-based fuzzing (fast-check) of every route: request bodies, query strings, path ids,
@@ -34,8 +34,7 @@ const TENANT_OF: Record<string, string> = { [G1]: 'acme', [G2]: 'acme', [G3]: 'g
 const T0 = '2026-01-01T00:00:00.000Z';
 
 async function resetFixture(t: TestApp): Promise<void> {
-  await t.dataSource.query('DELETE FROM password_sync_group_source');
-  await t.dataSource.query('DELETE FROM password_sync_group');
+  await t.clear();
   for (const [id, tenant, name, sources] of [
     [G1, 'acme', 'Alpha', ['s1', 's2']],
     [G2, 'acme', 'Beta', ['s3']],
@@ -450,16 +449,12 @@ async function checkOne(t: TestApp, base: string, r: FuzzRequest): Promise<void>
 }
 
 describe.each(DATABASES)('fuzzing every route with fast-check (%s)', (kind) => {
-  let t: TestApp;
+  const t = useTestApp(kind);
   let base: string;
   beforeAll(async () => {
-    t = await startTestApp(kind);
     base = await t.listen();
     // Printed so that any run can be replayed; fast-check adds seed and path to a failure.
     process.stdout.write(`fuzz (${kind}): FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS}\n`);
-  });
-  afterAll(async () => {
-    await t?.close();
   });
   beforeEach(() => outcomes.clear());
 

@@ -1,5 +1,5 @@
 import { DATABASES, withClient } from './support/databases';
-import { TRACKING_ID, VALID_BODY, internalBody, startTestApp, type TestApp } from './support/test-app';
+import { TRACKING_ID, VALID_BODY, internalBody, useTestApp } from './support/test-app';
 
 const OK_LIVE = { status: 'ok', info: {}, error: {}, details: {} };
 const OK_READY = {
@@ -10,13 +10,7 @@ const OK_READY = {
 };
 
 describe.each(DATABASES)('health endpoints (%s)', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(kind, { THROTTLE_LIMIT: '2' }, { captureLogs: true });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp(kind, { THROTTLE_LIMIT: '2' }, { captureLogs: true });
 
   it('GET /health/live and /health/ready answer without a token, every time (never rate limited)', async () => {
     for (let i = 0; i < 5; i++) {
@@ -59,13 +53,7 @@ describe.each(DATABASES)('health endpoints (%s)', (kind) => {
 const describePostgres = DATABASES.includes('postgres') ? describe : describe.skip;
 
 describePostgres('when PostgreSQL goes away (postgres)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('postgres', { DB_CONNECTION_TIMEOUT_MS: '2000' }, { captureLogs: true });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp('postgres', { DB_CONNECTION_TIMEOUT_MS: '2000' }, { captureLogs: true });
 
   it('after its connections are killed (as a PostgreSQL restart does) it serves again, with no restart of its own', async () => {
     const name = new URL(t.db.url).pathname.slice(1);

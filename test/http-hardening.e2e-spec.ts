@@ -1,17 +1,11 @@
 import { connect } from 'node:net';
-import { TRACKING_ID, startTestApp, type TestApp } from './support/test-app';
+import { TRACKING_ID, useTestApp } from './support/test-app';
 
 const APP_ORIGIN = 'https://admin.example.com';
 const LIST = '/v3/password-sync-groups';
 
 describe('security headers (helmet)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('sqlite');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp('sqlite');
 
   it('are on API responses, errors included; no X-Powered-By', async () => {
     for (const res of [
@@ -43,13 +37,7 @@ describe('security headers (helmet)', () => {
 });
 
 describe('CORS (CORS_ORIGINS)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('sqlite', { CORS_ORIGINS: `${APP_ORIGIN}, http://localhost:5173`, THROTTLE_LIMIT: '2' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp('sqlite', { CORS_ORIGINS: `${APP_ORIGIN}, http://localhost:5173`, THROTTLE_LIMIT: '2' });
 
   it('answers a browser preflight from an allowed origin: 204, no token needed, the methods and headers allowed', async () => {
     const res = await t
@@ -150,13 +138,7 @@ describe('CORS (CORS_ORIGINS)', () => {
 });
 
 describe('CORS off by default', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('sqlite');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp('sqlite');
 
   it('sends no CORS headers, not even to a preflight', async () => {
     const preflight = await t
@@ -172,17 +154,11 @@ describe('CORS off by default', () => {
 });
 
 describe('slow clients (HTTP_REQUEST_TIMEOUT_SECONDS)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(
-      'sqlite',
-      { HTTP_REQUEST_TIMEOUT_SECONDS: '1', HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '5' },
-      { listen: true },
-    );
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp(
+    'sqlite',
+    { HTTP_REQUEST_TIMEOUT_SECONDS: '1', HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '5' },
+    { listen: true },
+  );
 
   /** Opens a raw connection, sends `bytes`, then says nothing more; resolves with what the server sent when it closed. */
   const slowClient = (bytes: string) =>

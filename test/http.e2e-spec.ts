@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
-import { COMPRESSION_THRESHOLD_BYTES } from '../src/app.factory';
+import { COMPRESSION_THRESHOLD_BYTES } from '../src/common/http/fastify-adapter';
 import { rawRequest, type RawResponse } from './support/raw-http';
-import { TRACKING_ID, VALID_BODY, startTestApp, type TestApp } from './support/test-app';
+import { TRACKING_ID, VALID_BODY, useTestApp } from './support/test-app';
 
 const DECODERS: Record<string, (body: Buffer) => Buffer> = {
   gzip: gunzipSync,
@@ -15,13 +15,12 @@ const json = (res: RawResponse, decode: (b: Buffer) => Buffer = (b) => b): unkno
 
 /** What HTTP clients, proxies and browsers expect beyond the API's own operations. */
 describe('HTTP behaviour: compression, HEAD, OPTIONS', () => {
-  let t: TestApp;
+  const t = useTestApp('sqlite');
   let base: string;
   let auth: Record<string, string>;
   let ids: string[];
 
   beforeAll(async () => {
-    t = await startTestApp('sqlite');
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     auth = { Authorization: t.bearer() };

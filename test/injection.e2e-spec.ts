@@ -1,6 +1,6 @@
 import { DATABASES } from './support/databases';
 import { invariantViolations } from './support/invariants';
-import { badRequestBody, groupNotFound, snapshot, startTestApp, type TestApp } from './support/test-app';
+import { badRequestBody, groupNotFound, snapshot, useTestApp } from './support/test-app';
 
 type Field = 'name' | 'passwordPolicyId' | 'sourceIds';
 /** 'ok': stored and returned verbatim (a name trimmed, as documented); 'reject': a 400 naming the field. */
@@ -86,10 +86,9 @@ const FIELD_OF_CAUSE: Record<Field, RegExp> = {
 };
 
 describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
-  let t: TestApp;
+  const t = useTestApp(kind);
   let canary: { id: string };
   beforeAll(async () => {
-    t = await startTestApp(kind);
     // Another tenant's group: nothing below may touch it.
     canary = (
       await t
@@ -98,9 +97,6 @@ describe.each(DATABASES)('injection strings in every field (%s)', (kind) => {
         .set('Authorization', t.bearer({ tenant: 'canary' }))
         .send({ name: 'Canary', passwordPolicyId: 'p', sourceIds: ['canary-src'] })
     ).body;
-  });
-  afterAll(async () => {
-    await t?.close();
   });
   afterEach(async () => {
     expect(await invariantViolations(t.dataSource)).toEqual([]);

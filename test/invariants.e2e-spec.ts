@@ -1,15 +1,9 @@
 import { invariantViolations } from './support/invariants';
-import { startTestApp, type TestApp } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 /** The invariant check used by the concurrency and fuzz suites must itself be able to fail. */
 describe('the data invariant check', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('sqlite');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp('sqlite');
 
   it('passes on consistent data and names each kind of inconsistency', async () => {
     const ok = await t

@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { sign, type Algorithm } from 'jsonwebtoken';
 import type { Response } from 'supertest';
-import { VALID_BODY, snapshot, startTestApp, TRACKING_ID, groupNotFound, type TestApp } from './support/test-app';
+import { VALID_BODY, snapshot, TRACKING_ID, groupNotFound, type TestApp, useTestApp } from './support/test-app';
 
 const b64url = (text: string | Buffer) => Buffer.from(text).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
@@ -33,18 +33,14 @@ function hsSecret(app: TestApp): string {
 }
 
 describe('JWT attack suite', () => {
-  let t: TestApp;
+  const t = useTestApp('sqlite');
   let key: KeyObject;
   let groupId: string;
   beforeAll(async () => {
-    t = await startTestApp('sqlite');
     key = createSecretKey(Buffer.from(hsSecret(t), 'utf8'));
     const created = await t.http().post('/password-sync-groups').set('Authorization', t.bearer()).send(VALID_BODY);
     expect(created.status).toBe(200);
     groupId = created.body.id;
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   /** Signs `header.payload` (raw text, so anything can be put in) with HMAC-SHA256 and the app's secret. */

@@ -12,7 +12,7 @@ import {
   unsigned,
   type TestKey,
 } from './support/identity-provider';
-import { startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp, useTestApp } from './support/test-app';
 
 const ISSUER = 'https://idp.example.test/realms/acme';
 const AUDIENCE = 'password-sync-groups';
@@ -32,22 +32,20 @@ describe('tokens from an identity provider: JWKS (JWT_JWKS_URI)', () => {
   const ec1 = ecKey('ec-1');
   const rsa2 = rsaKey('rsa-2');
   let idp: JwksServer;
-  let t: TestApp;
   const good = (key: TestKey, extra: Record<string, unknown> = {}) =>
     signWith(key, sailPointClaims(extra), { issuer: ISSUER, audience: AUDIENCE });
 
   beforeAll(async () => {
     idp = await new JwksServer().start([rsa1, ec1]);
-    t = await startTestApp('sqlite', {
-      JWT_SECRET: '',
-      JWT_JWKS_URI: idp.uri,
-      JWT_ISSUER: ISSUER,
-      JWT_AUDIENCE: `other-api, ${AUDIENCE}`,
-      JWT_JWKS_REFETCH_FLOOR_SECONDS: '1',
-    });
   });
+  const t = useTestApp('sqlite', () => ({
+    JWT_SECRET: '',
+    JWT_JWKS_URI: idp.uri,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: `other-api, ${AUDIENCE}`,
+    JWT_JWKS_REFETCH_FLOOR_SECONDS: '1',
+  }));
   afterAll(async () => {
-    await t?.close();
     await idp?.stop();
   });
 
@@ -146,13 +144,15 @@ describe('tokens from an identity provider: JWKS (JWT_JWKS_URI)', () => {
 describe('JWKS refetch floor: a flood of unknown kids cannot hammer the identity provider', () => {
   const key = ecKey('only');
   let idp: JwksServer;
-  let t: TestApp;
   beforeAll(async () => {
     idp = await new JwksServer().start([key]);
-    t = await startTestApp('sqlite', { JWT_SECRET: '', JWT_JWKS_URI: idp.uri, JWT_JWKS_REFETCH_FLOOR_SECONDS: '3600' });
   });
+  const t = useTestApp('sqlite', () => ({
+    JWT_SECRET: '',
+    JWT_JWKS_URI: idp.uri,
+    JWT_JWKS_REFETCH_FLOOR_SECONDS: '3600',
+  }));
   afterAll(async () => {
-    await t?.close();
     await idp?.stop();
   });
 
@@ -198,14 +198,8 @@ describe('JWKS refetch floor: a flood of unknown kids cannot hammer the identity
 describe('a PEM public key (JWT_PUBLIC_KEY)', () => {
   const ec = ecKey('pem-ec');
   const rsa = rsaKey('pem-rsa');
-  let t: TestApp;
-  beforeAll(async () => {
-    // As an env file carries it: one line, "\n" written out.
-    t = await startTestApp('sqlite', { JWT_SECRET: '', JWT_PUBLIC_KEY: publicPem(ec).trim().replace(/\n/g, '\\n') });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  // As an env file carries it: one line, "\n" written out.
+  const t = useTestApp('sqlite', { JWT_SECRET: '', JWT_PUBLIC_KEY: publicPem(ec).trim().replace(/\n/g, '\\n') });
 
   it('accepts ES256 tokens of that key, with or without kid', async () => {
     expect((await call(t, signWith(ec, sailPointClaims()))).status).toBe(200);
@@ -239,13 +233,7 @@ describe('a PEM public key (JWT_PUBLIC_KEY)', () => {
 });
 
 describe('an HS256 secret (JWT_SECRET): HS256 only', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('sqlite');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp('sqlite');
 
   it('accepts its own HS256 tokens and refuses every other algorithm', async () => {
     expect((await call(t, t.token())).status).toBe(200);

@@ -1,15 +1,9 @@
-import { VALID_BODY, startTestApp, type TestApp } from './support/test-app';
+import { VALID_BODY, startTestApp, useTestApp } from './support/test-app';
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('structured request logs', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('sqlite', {}, { captureLogs: true });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp('sqlite', {}, { captureLogs: true });
 
   const requestLines = (from: number) =>
     t

@@ -158,10 +158,7 @@ describe('every error example in the OpenAPI document is a body the service real
 
   async function perform(op: Operation, call: Call, clientId: string): Promise<Response> {
     const t = apps[call.app ?? 'main']!;
-    if (call.app !== 'broken' && call.app !== 'down') {
-      await t.dataSource.query('DELETE FROM password_sync_group_source');
-      await t.dataSource.query('DELETE FROM password_sync_group');
-    }
+    if (call.app !== 'broken' && call.app !== 'down') await t.clear();
     for (const [i, g] of (call.seed ?? []).entries()) {
       const at = `2026-11-21T04:00:00.00${i}Z`;
       await t.dataSource.query(

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { generateOpenApiJson } from '../src/common/swagger/openapi-file';
-import { startTestApp, type TestApp } from './support/test-app';
+import { generateOpenApiJson } from '../src/openapi-file';
+import { useTestApp } from './support/test-app';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -37,13 +37,7 @@ describe('OpenAPI document', () => {
   });
 
   describe('as served', () => {
-    let t: TestApp;
-    beforeAll(async () => {
-      t = await startTestApp('sqlite');
-    });
-    afterAll(async () => {
-      await t?.close();
-    });
+    const t = useTestApp('sqlite');
 
     it('/docs-json serves the same document, without authentication', async () => {
       const res = await t.http().get('/docs-json');

@@ -1,5 +1,5 @@
 import { DATABASES } from './support/databases';
-import { startTestApp, type TestApp } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 /**
  * The rate limit as the README states it: THROTTLE_LIMIT requests per THROTTLE_TTL_SECONDS per
@@ -7,13 +7,7 @@ import { startTestApp, type TestApp } from './support/test-app';
  * then 429 with SailPoint's exact body and Retry-After for the rest of the window.
  */
 describe.each(DATABASES)('rate limit (%s)', (kind) => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(kind, { THROTTLE_LIMIT: '3', THROTTLE_TTL_SECONDS: '30' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp(kind, { THROTTLE_LIMIT: '3', THROTTLE_TTL_SECONDS: '30' });
 
   it('allows THROTTLE_LIMIT requests per client and prefix across routes, then answers 429 with Retry-After', async () => {
     const auth = t.bearer({ clientId: 'limited' });

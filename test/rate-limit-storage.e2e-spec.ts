@@ -9,7 +9,7 @@ import {
   keysUnder,
   uniqueKeyPrefix,
 } from './support/redis';
-import { startTestApp, type TestApp } from './support/test-app';
+import { startTestApp, type TestApp, useTestApp } from './support/test-app';
 
 const RATE_LIMITED = { message: ' Rate Limit Exceeded ' };
 const LIST = '/v3/password-sync-groups';
@@ -22,13 +22,7 @@ function expectRetryAfter(value: string | undefined, windowSeconds: number) {
 }
 
 describe('rate limit without REDIS_URL: in memory, per instance', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('sqlite', { THROTTLE_LIMIT: '3', THROTTLE_TTL_SECONDS: '60' });
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp('sqlite', { THROTTLE_LIMIT: '3', THROTTLE_TTL_SECONDS: '60' });
 
   it('the 4th request of a client within the window is a 429; health probes are never counted', async () => {
     for (let i = 0; i < 3; i++) {
@@ -119,17 +113,13 @@ describeWithRedis('rate limit with REDIS_URL: counted in Redis', () => {
 
 describeWithRedis('rate limit when Redis goes away: fails open, says so, recovers by itself', () => {
   let redis: ThrowawayRedis;
-  let t: TestApp;
   beforeAll(async () => {
     redis = await new ThrowawayRedis().start();
-    t = await startTestApp(
-      'sqlite',
-      { REDIS_URL: redis.url, THROTTLE_LIMIT: '3', THROTTLE_TTL_SECONDS: '60' },
-      { captureLogs: true },
-    );
+  });
+  const t = useTestApp('sqlite', () => ({ REDIS_URL: redis.url, THROTTLE_LIMIT: '3', THROTTLE_TTL_SECONDS: '60' }), {
+    captureLogs: true,
   });
   afterAll(async () => {
-    await t?.close();
     await redis?.stop();
   });
 

@@ -1,7 +1,7 @@
 import type { Response } from 'supertest';
 import { BARE_PATH, ON_EVERY_DATABASE, SERVICE_PATH } from './support/api-paths';
 import { DATABASES } from './support/databases';
-import { clearGroups, snapshot, startTestApp, TRACKING_ID, VALID_BODY, type TestApp } from './support/test-app';
+import { snapshot, startTestApp, TRACKING_ID, VALID_BODY, type TestApp, useTestApp } from './support/test-app';
 
 const LIMIT = 5;
 const TTL_SECONDS = 2;
@@ -30,18 +30,17 @@ function expectRateLimited(res: Response): number {
 }
 
 describe.each(ON_EVERY_DATABASE)('rate limiting (%s, at %s)', (kind, API) => {
-  let t: TestApp;
+  const t = useTestApp(
+    kind,
+    { THROTTLE_LIMIT: String(LIMIT), THROTTLE_TTL_SECONDS: String(TTL_SECONDS) },
+    { clearBeforeEach: true },
+  );
   let groupId: string;
 
-  beforeAll(async () => {
-    t = await startTestApp(kind, { THROTTLE_LIMIT: String(LIMIT), THROTTLE_TTL_SECONDS: String(TTL_SECONDS) });
+  beforeAll(() => {
     expect(t.config.throttle).toEqual({ limit: LIMIT, ttlSeconds: TTL_SECONDS, scope: 'version' });
   });
-  afterAll(async () => {
-    await t?.close();
-  });
   beforeEach(async () => {
-    await clearGroups(t.dataSource);
     // Seeded by a client of its own, so no test's budget is touched.
     const res = await t
       .http()

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { snapshot, startTestApp, type TestApp } from './support/test-app';
+import { snapshot, useTestApp } from './support/test-app';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..');
@@ -26,11 +26,10 @@ function readmeBlock(heading: string): string {
  * output stays what a reader sees.
  */
 describe('README curl walk-through', () => {
-  let t: TestApp;
+  const t = useTestApp('sqlite', { JWT_SECRET: '' }); // the generated dev secret, as `npm start` uses
   let base: string;
   let bin: string;
   beforeAll(async () => {
-    t = await startTestApp('sqlite', { JWT_SECRET: '' }); // the generated dev secret, as `npm start` uses
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     bin = mkdtempSync(join(tmpdir(), 'psg-readme-bin-'));
@@ -40,7 +39,6 @@ describe('README curl walk-through', () => {
   });
   afterAll(async () => {
     rmSync(bin, { recursive: true, force: true });
-    await t?.close();
   });
 
   it('runs as written: create 200, list 200 with X-Total-Count, get 200, update 200, delete 204, then 404, HEAD 200', async () => {

@@ -2,16 +2,10 @@ import { Controller, Get } from '@nestjs/common';
 import { Public, RequireAccess } from '../src/common/auth/access.decorator';
 import { READ_GROUPS } from '../src/password-sync-groups/password-sync-groups.access';
 import { routeAccessOf, routeAccessOfController } from './support/route-access';
-import { startTestApp, type TestApp } from './support/test-app';
+import { useTestApp } from './support/test-app';
 
 describe('every route declares its access (deny by default)', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp('sqlite');
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
+  const t = useTestApp('sqlite');
 
   it('no route of the application is neither @Public() nor @RequireAccess(...)', () => {
     const routes = routeAccessOf(t.app);

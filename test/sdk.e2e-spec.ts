@@ -2,21 +2,17 @@ import type { AddressInfo } from 'node:net';
 import { Configuration, PasswordSyncGroupsBetaApi, PasswordSyncGroupsV2024Api } from 'sailpoint-api-client';
 import { sdkExample } from '../examples/sdk-example';
 import { DATABASES } from './support/databases';
-import { ISO_UTC, snapshot, startTestApp, type TestApp } from './support/test-app';
+import { ISO_UTC, snapshot, useTestApp } from './support/test-app';
 
 /**
  * The official SailPoint TypeScript SDK, unmodified, over real HTTP: what SailPoint's users run.
  */
 describe.each(DATABASES)('sailpoint-api-client SDK against the service (%s)', (kind) => {
-  let t: TestApp;
+  const t = useTestApp(kind);
   let baseurl: string;
   beforeAll(async () => {
-    t = await startTestApp(kind);
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     baseurl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-  });
-  afterAll(async () => {
-    await t?.close();
   });
 
   it('runs the README example (PasswordSyncGroupsApi, /v3): create, list with count, get, update, delete', async () => {

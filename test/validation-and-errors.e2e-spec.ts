@@ -6,15 +6,13 @@ import { DATABASES } from './support/databases';
 import {
   badRequestBody,
   badSyntaxBody,
-  clearGroups,
   internalBody,
   ISO_UTC,
   notFoundBody,
   snapshot,
-  startTestApp,
   TRACKING_ID,
   VALID_BODY,
-  type TestApp,
+  useTestApp,
 } from './support/test-app';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -229,18 +227,11 @@ const BODY_CASES: Array<[string, Record<string, unknown>, string[]]> = [
 ];
 
 describe.each(ON_EVERY_DATABASE)('validation and errors (%s, at %s)', (kind, API) => {
-  let t: TestApp;
+  const t = useTestApp(kind, {}, { clearBeforeEach: true });
   /** A group of tenant "acme" created before every test: VALID_BODY. */
   let seed: PasswordSyncGroupView;
 
-  beforeAll(async () => {
-    t = await startTestApp(kind);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
   beforeEach(async () => {
-    await clearGroups(t.dataSource);
     const res = await create(VALID_BODY);
     expect(res.status).toBe(200);
     seed = res.body;
@@ -910,13 +901,7 @@ describe.each(ON_EVERY_DATABASE)('validation and errors (%s, at %s)', (kind, API
  * tokens with its own key.
  */
 describe.each(DATABASES)('validation and errors: rate limit (%s)', (kind) => {
-  let limited: TestApp;
-  beforeAll(async () => {
-    limited = await startTestApp(kind, { THROTTLE_LIMIT: '2', THROTTLE_TTL_SECONDS: '60' });
-  });
-  afterAll(async () => {
-    await limited?.close();
-  });
+  const limited = useTestApp(kind, { THROTTLE_LIMIT: '2', THROTTLE_TTL_SECONDS: '60' });
 
   it("429 carries X-Tracking-Id (fresh per request) and SailPoint's body, and writes nothing", async () => {
     const bearer = limited.bearer();

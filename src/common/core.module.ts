@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE, Reflector } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -7,15 +7,12 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { STARTUP_CONNECT_ATTEMPTS, STARTUP_CONNECT_DELAY_MS, initializeDataSource } from '../database/run-migrations';
 import { buildDataSourceOptions } from '../database/typeorm-options';
-import { AuthenticationGuard } from './auth/authentication.guard';
-import { AuthorizationGuard } from './auth/authorization.guard';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { VerificationKeys } from './auth/verification-keys';
 import { UnitOfWork } from './database/unit-of-work';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
+import { GLOBAL_GUARDS } from './global-guards';
 import { ROOT_LOGGER } from './logging/logger';
-import { CachedReflector } from './metadata/cached-reflector';
-import { ApiThrottlerGuard } from './throttling/api-throttler.guard';
 import { RATE_LIMIT_STORE, RateLimitStoreModule } from './throttling/rate-limit-store.module';
 import type { RedisRateLimitStore } from './throttling/redis-rate-limit-store';
 import { SlidingWindowThrottlerStorage } from './throttling/sliding-window.storage';
@@ -24,9 +21,9 @@ import { ApiValidationPipe } from './validation/api-validation.pipe';
 /**
  * The cross-cutting building blocks, registered once for the whole application:
  * configuration, the root logger, database, token verification keys, the rate-limit store,
- * the three global guards (authentication → rate limit → authorization, in that order), the
- * validation pipe and the one exception filter.
- * Feature modules import nothing from here but decorators and types.
+ * the three global guards (GLOBAL_GUARDS, in their order), the
+ * validation pipe and the one exception filter. Global: a feature injects what it exports
+ * (UnitOfWork, APP_CONFIG, ROOT_LOGGER) without importing it, and CoreModule names no feature.
  */
 @Global()
 @Module({})
@@ -38,12 +35,14 @@ export class CoreModule {
     return {
       module: CoreModule,
       imports: [
-        // autoLoadEntities: a feature module's TypeOrmModule.forFeature([...]) entities join the
-        // DataSource (ENTITIES still lists every entity, for the migration CLI).
-        // Migrations run under a lock there (instances starting together migrate in turn).
+        // Each feature module registers its own entities (TypeOrmModule.forFeature) and they join
+        // the DataSource (autoLoadEntities); the entity glob is for the migration CLI, and both at
+        // once would describe each entity twice. Migrations run under a lock there (instances
+        // starting together migrate in turn).
         TypeOrmModule.forRootAsync({
           useFactory: () => ({
             ...buildDataSourceOptions(config),
+            entities: [],
             autoLoadEntities: true,
             retryAttempts: STARTUP_CONNECT_ATTEMPTS - 1,
             retryDelay: STARTUP_CONNECT_DELAY_MS,
@@ -68,11 +67,8 @@ export class CoreModule {
         VerificationKeys,
         JwtStrategy,
         UnitOfWork,
-        // The global guards read route metadata on every request; this one remembers it.
-        { provide: Reflector, useClass: CachedReflector },
-        { provide: APP_GUARD, useClass: AuthenticationGuard },
-        { provide: APP_GUARD, useClass: ApiThrottlerGuard },
-        { provide: APP_GUARD, useClass: AuthorizationGuard },
+        // Authentication → rate limit → authorization; why this order: global-guards.ts.
+        ...GLOBAL_GUARDS.map((guard) => ({ provide: APP_GUARD, useClass: guard })),
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],

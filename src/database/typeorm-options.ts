@@ -2,20 +2,37 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
-import { PasswordSyncGroupSource } from '../password-sync-groups/password-sync-group-source.entity';
-import { PasswordSyncGroup } from '../password-sync-groups/password-sync-group.entity';
 
-/** Every entity of the service. A new feature module adds its entities here. */
-export const ENTITIES = [PasswordSyncGroup, PasswordSyncGroupSource];
+/** The folder that holds the feature folders: src/ (dist/src/ once built). */
+const FEATURES_ROOT = join(__dirname, '..');
+
+/**
+ * Where a feature keeps its schema, by convention, so no shared list names a feature: its
+ * entities are `*.entity.ts` anywhere in its folder, its migrations `migrations/<dialect>/*.ts`
+ * (SQL differs between the databases). `featureDir` may be a glob (`src/*`: every feature).
+ */
+export function featureSchemaFiles(featureDir: string, dialect: 'sqlite' | 'postgres') {
+  return {
+    entities: join(featureDir, '**', '*.entity.{ts,js}'),
+    migrations: join(featureDir, 'migrations', dialect, '*.{ts,js}'),
+  };
+}
 
 /**
  * The one source of TypeORM options: the app (TypeOrmModule), the migration CLI
- * (`ormconfig.ts`) and the tests all build their DataSource from this function.
- * Migrations are kept per database dialect, since SQL differs between them.
+ * (`ormconfig.ts`) and the tests all build their DataSource from this function. Entities and
+ * migrations are those of every feature folder (`featureSchemaFiles`); TypeORM runs migrations
+ * in timestamp order across features. The app itself takes its entities from the feature
+ * modules instead (`TypeOrmModule.forFeature`, see CoreModule). `moreFeatureDirs`: feature
+ * folders outside src/ (the tests' fixture module).
  */
-export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
+export function buildDataSourceOptions(config: AppConfig, moreFeatureDirs: readonly string[] = []): DataSourceOptions {
+  const schema = [join(FEATURES_ROOT, '*'), ...moreFeatureDirs].map((dir) =>
+    featureSchemaFiles(dir, config.database.type),
+  );
   const common = {
-    entities: ENTITIES,
+    entities: schema.map((files) => files.entities),
+    migrations: schema.map((files) => files.migrations),
     synchronize: false,
     migrationsRun: config.migrationsRun,
     migrationsTableName: 'migrations',
@@ -36,7 +53,6 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
       applicationName: 'password-sync-groups',
       // The server cancels a statement running longer than this; the request becomes a 500.
       extra: statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {},
-      migrations: [join(__dirname, 'migrations', 'postgres', '*.{ts,js}')],
       migrationsTransactionMode: 'each',
     };
   }
@@ -46,7 +62,6 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
     ...common,
     type: 'better-sqlite3',
     database,
-    migrations: [join(__dirname, 'migrations', 'sqlite', '*.{ts,js}')],
     // WAL lets readers proceed while a writer commits; foreign keys enforce the cascade.
     enableWAL: database !== ':memory:',
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {

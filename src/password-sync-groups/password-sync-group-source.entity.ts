@@ -24,7 +24,7 @@ export class PasswordSyncGroupSource {
   @Column({ type: 'integer' })
   position: number;
 
-  @ManyToOne(() => PasswordSyncGroup, (group) => group.sources, { onDelete: 'CASCADE' })
+  @ManyToOne(() => PasswordSyncGroup, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'group_id' })
   group?: PasswordSyncGroup;
 }

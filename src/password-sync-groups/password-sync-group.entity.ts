@@ -1,5 +1,4 @@
-import { Column, Entity, Index, OneToMany, PrimaryColumn } from 'typeorm';
-import { PasswordSyncGroupSource } from './password-sync-group-source.entity';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * One password sync group of one tenant.
@@ -7,7 +6,9 @@ import { PasswordSyncGroupSource } from './password-sync-group-source.entity';
  * Timestamps are stored as ISO-8601 UTC strings (`2026-11-21T04:00:00.000Z`): the same
  * representation on SQLite and PostgreSQL, millisecond-exact, and ordered correctly as text.
  * `nameKey` is the lower-cased name; the unique index on (tenantId, nameKey) makes names
- * unique per tenant case-insensitively on every database.
+ * unique per tenant case-insensitively on every database. Its sources are
+ * `PasswordSyncGroupSource` rows (which point here; no inverse side: nothing loads a group's
+ * sources through TypeORM, and one direction keeps the two files free of an import cycle).
  */
 @Entity({ name: 'password_sync_group' })
 @Index('UQ_password_sync_group_tenant_name', ['tenantId', 'nameKey'], { unique: true })
@@ -39,7 +40,4 @@ export class PasswordSyncGroup {
   /** Incremented on every update; the basis for optimistic concurrency. */
   @Column({ type: 'integer', default: 1 })
   version: number;
-
-  @OneToMany(() => PasswordSyncGroupSource, (source) => source.group)
-  sources?: PasswordSyncGroupSource[];
 }

@@ -11,13 +11,13 @@ import {
 import type { FastifyReply } from 'fastify';
 import { RequireAccess } from '../common/auth/access.decorator';
 import { TenantId } from '../common/auth/principal.decorator';
-import { ETAG_HEADER, IF_MATCH_HEADER, IfMatchHeader, strongTags, type IfMatch } from '../common/http/if-match';
+import { ETAG_HEADER, IF_MATCH_HEADER, IfMatchVersions, versionEtag } from '../common/http/if-match';
 import { PagingQuery, TOTAL_COUNT_HEADER, sendPage } from '../common/pagination/paging-query';
 import { ApiErrorExamples } from '../common/swagger/api-error-responses.decorator';
 import { UuidParamPipe } from '../common/validation/uuid-param.pipe';
 import { PasswordSyncGroupDto, type PasswordSyncGroupView } from './dto/password-sync-group.dto';
 import { MANAGE_GROUPS, READ_GROUPS } from './password-sync-groups.access';
-import { IdMismatchError, etagOf } from './password-sync-groups.errors';
+import { IdMismatchError } from './password-sync-groups.errors';
 import {
   CREATE_ERRORS,
   DELETE_ERRORS,
@@ -48,6 +48,15 @@ const ETAG_RESPONSE_HEADER = {
   },
 };
 
+/** The 200 of a single group (create, get, update); get and update also send its ETag. */
+const groupResponse = ({ withEtag }: { withEtag: boolean }) =>
+  ApiOkResponse({
+    description: 'Reference to the password sync group.',
+    type: PasswordSyncGroupDto,
+    example: EXAMPLE_GROUP,
+    ...(withEtag ? { headers: ETAG_RESPONSE_HEADER } : {}),
+  });
+
 const ifMatchHeader = (what: string) =>
   ApiHeader({
     name: IF_MATCH_HEADER,
@@ -55,19 +64,6 @@ const ifMatchHeader = (what: string) =>
     description: `Optional optimistic concurrency control: ${what} only if the group's current ETag is one of these entity tags (as sent in the ETag response header, e.g. \`"3"\`); otherwise nothing changes and the answer is 412. \`*\` matches any existing group. Without this header the last write wins.`,
     schema: { type: 'string', example: '"3"' },
   });
-
-/**
- * The versions an If-Match condition accepts (see `etagOf`): undefined when there is no
- * condition or it is `*` (which any existing group meets, and a missing group is a 404 either
- * way, RFC 9110 §13.2.1); otherwise the versions of its strong tags, possibly none.
- */
-function expectedVersions(condition: IfMatch | undefined): number[] | undefined {
-  if (condition === undefined || condition.any) return undefined;
-  return strongTags(condition)
-    .map((tag) => /^"([1-9][0-9]{0,8})"$/.exec(tag)?.[1])
-    .filter((v): v is string => v !== undefined)
-    .map(Number);
-}
 
 /** Method names are SailPoint's operationIds (the OpenAPI document uses them as such). */
 @ApiTags('Password Sync Groups')
@@ -119,11 +115,7 @@ export class PasswordSyncGroupsController {
     required: true,
     examples: { 'Two sources under one policy': { value: EXAMPLE_BODY } },
   })
-  @ApiOkResponse({
-    description: 'Reference to the password sync group.',
-    type: PasswordSyncGroupDto,
-    example: EXAMPLE_GROUP,
-  })
+  @groupResponse({ withEtag: false })
   @ApiErrorExamples(CREATE_ERRORS)
   createPasswordSyncGroup(
     @TenantId() tenantId: string,
@@ -141,12 +133,7 @@ export class PasswordSyncGroupsController {
       "This API returns the sync group for the specified ID. Another tenant's group is a 404, exactly like a " +
       'missing one. The id is compared ignoring case.',
   })
-  @ApiOkResponse({
-    description: 'Reference to the password sync group.',
-    type: PasswordSyncGroupDto,
-    example: EXAMPLE_GROUP,
-    headers: ETAG_RESPONSE_HEADER,
-  })
+  @groupResponse({ withEtag: true })
   @ApiErrorExamples(GET_ERRORS)
   async getPasswordSyncGroup(
     @TenantId() tenantId: string,
@@ -154,7 +141,7 @@ export class PasswordSyncGroupsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PasswordSyncGroupView> {
     const { group, version } = await this.groups.get(tenantId, id);
-    void reply.header(ETAG_HEADER, etagOf(version));
+    void reply.header(ETAG_HEADER, versionEtag(version));
     return group;
   }
 
@@ -175,25 +162,20 @@ export class PasswordSyncGroupsController {
     required: true,
     examples: { 'Rename and keep the sources': { value: { id: EXAMPLE_ID, ...EXAMPLE_BODY } } },
   })
-  @ApiOkResponse({
-    description: 'Reference to the password sync group.',
-    type: PasswordSyncGroupDto,
-    example: EXAMPLE_GROUP,
-    headers: ETAG_RESPONSE_HEADER,
-  })
+  @groupResponse({ withEtag: true })
   @ApiErrorExamples(UPDATE_ERRORS)
   async updatePasswordSyncGroup(
     @TenantId() tenantId: string,
     @Param('id', UuidParamPipe) id: string,
     @Body() body: PasswordSyncGroupDto,
-    @IfMatchHeader() ifMatch: IfMatch | undefined,
+    @IfMatchVersions() expectedVersions: number[] | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PasswordSyncGroupView> {
     if (body.id !== undefined && (typeof body.id !== 'string' || body.id.toLowerCase() !== id)) {
       throw new IdMismatchError(body.id, id);
     }
-    const { group, version } = await this.groups.update(tenantId, id, body, expectedVersions(ifMatch));
-    void reply.header(ETAG_HEADER, etagOf(version));
+    const { group, version } = await this.groups.update(tenantId, id, body, expectedVersions);
+    void reply.header(ETAG_HEADER, versionEtag(version));
     return group;
   }
 
@@ -217,8 +199,8 @@ export class PasswordSyncGroupsController {
   async deletePasswordSyncGroup(
     @TenantId() tenantId: string,
     @Param('id', UuidParamPipe) id: string,
-    @IfMatchHeader() ifMatch: IfMatch | undefined,
+    @IfMatchVersions() expectedVersions: number[] | undefined,
   ): Promise<void> {
-    await this.groups.remove(tenantId, id, expectedVersions(ifMatch));
+    await this.groups.remove(tenantId, id, expectedVersions);
   }
 }

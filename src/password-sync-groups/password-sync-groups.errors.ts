@@ -1,8 +1,5 @@
 import { BadRequestError, NotFoundError, PreconditionFailedError } from '../common/errors/domain-error';
-import { ETAG_HEADER } from '../common/http/if-match';
-
-/** A group's strong ETag: its version, quoted (`"3"`). It changes with every update. */
-export const etagOf = (version: number) => `"${version}"`;
+import { ETAG_HEADER, versionEtag } from '../common/http/if-match';
 
 export class GroupNotFoundError extends NotFoundError {
   constructor(id: string) {
@@ -46,12 +43,29 @@ export class ConcurrentConflictError extends BadRequestError {
 
 export class GroupChangedError extends PreconditionFailedError {
   constructor(id: string, currentVersion: number) {
-    const etag = etagOf(currentVersion);
+    const etag = versionEtag(currentVersion);
     super(
       [
         `If-Match does not match the current ETag of password sync group '${id}', which is ${etag}; read the group again and retry.`,
       ],
       { [ETAG_HEADER]: etag },
     );
+  }
+}
+
+/**
+ * The feature's write conflicts, as the repository reports them (never sent to a client: the
+ * service decides what they mean). The driver's error is kept as `cause` for the 500 log line.
+ */
+export class UniqueConstraintConflict extends Error {
+  constructor(cause: unknown) {
+    super('A name or source was taken by a concurrent write (unique constraint)', { cause });
+  }
+}
+
+/** PostgreSQL aborted the transaction (deadlock or serialization failure): nothing was written. */
+export class TransientWriteConflict extends Error {
+  constructor(cause: unknown) {
+    super('The write was aborted by a deadlock or serialization failure', { cause });
   }
 }

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { nameKeyOf } from '../../src/password-sync-groups/password-sync-groups.service';
+import { nameKeyOf } from '../../src/password-sync-groups/password-sync-groups.repository';
 
 interface GroupRow {
   id: string;

@@ -28,6 +28,8 @@ export interface TestApp {
   logs(): Array<Record<string, unknown>>;
   /** http://127.0.0.1:<port> (with `listen`: a real socket, for clients other than supertest). */
   url: string;
+  /** Empties every table of the app's entities (children first): for suites that share one app across tests. */
+  clear(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function startTestApp(
     bearer: (options) => `Bearer ${token(options)}`,
     logs: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
     url,
+    clear: () => clearTables(app.get(DataSource)),
     close: async () => {
       await app.close();
       await db.drop();
@@ -159,8 +162,55 @@ export const VALID_BODY = {
   sourceIds: ['2c918084660f45d6016617daa9210584', '2c918084660f45d6016617daa9210500'],
 };
 
-/** Empties both tables: for suites that share one app across tests. */
-export async function clearGroups(dataSource: DataSource): Promise<void> {
-  await dataSource.query('DELETE FROM password_sync_group_source');
-  await dataSource.query('DELETE FROM password_sync_group');
+/**
+ * Deletes every row of every entity's table, a table before those it references, so no suite
+ * names a table to wipe (a new module's tables are cleared too). Identifiers come from the
+ * entities' metadata, quoted by the driver.
+ */
+async function clearTables(dataSource: DataSource): Promise<void> {
+  let left = [...dataSource.entityMetadatas];
+  while (left.length > 0) {
+    const referenced = new Set(
+      left.flatMap((m) => m.foreignKeys.map((fk) => fk.referencedEntityMetadata).filter((r) => r !== m)),
+    );
+    const leaves = left.filter((m) => !referenced.has(m));
+    // A cycle of references (none today) is left to the database's cascades.
+    const now = leaves.length > 0 ? leaves : left;
+    for (const m of now) await dataSource.query(`DELETE FROM ${dataSource.driver.escape(m.tableName)}`);
+    left = left.filter((m) => !now.includes(m));
+  }
+}
+
+export interface SuiteOptions extends TestAppOptions {
+  /** Empty every table before each test (suites whose tests must not see each other's rows). */
+  clearBeforeEach?: boolean;
+}
+
+/**
+ * The one e2e suite setup: starts the real app on a fresh database before the suite's tests
+ * (`startTestApp`), empties its tables before each test if asked, and closes it and drops the
+ * database afterwards. Call it in a describe block; the returned app is usable from the first
+ * test (or a later beforeAll) on. `env` may be a function, read when the app starts: for a
+ * value that an earlier beforeAll makes (an identity provider's URL).
+ */
+export function useTestApp(
+  kind: DatabaseKind,
+  env: Record<string, string> | (() => Record<string, string>) = {},
+  options: SuiteOptions = {},
+): TestApp {
+  let started: TestApp | undefined;
+  beforeAll(async () => {
+    started = await startTestApp(kind, typeof env === 'function' ? env() : env, options);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  if (options.clearBeforeEach) beforeEach(() => started!.clear());
+  return new Proxy({} as TestApp, {
+    get: (_target, key) => {
+      if (started === undefined)
+        throw new Error(`useTestApp: the app is not started yet (read ${String(key)} in a test or a later hook)`);
+      return started[key as keyof TestApp];
+    },
+  });
 }

@@ -1,4 +1,12 @@
-import type { AccessRequirement } from './access.decorator';
+/** What a route requires of a token (declared with `@RequireAccess`). */
+export interface AccessRequirement {
+  /** The user level the token must carry in `authorities`. */
+  authority: string;
+  /** Any one of these scopes grants access. */
+  anyScope: readonly string[];
+  /** Writes need a user token (one carrying `identity_id`), not a client-credentials token. */
+  userToken: boolean;
+}
 
 /**
  * The causes of a 403, one per thing the token lacks. `AuthorizationGuard` sends them and

@@ -4,19 +4,12 @@ import { DatabaseUnavailableError } from '../database/database-unavailable';
 import { ForbiddenError, UnauthorizedError } from '../errors/domain-error';
 import { ApiErrorExamples, type ErrorExample } from '../swagger/api-error-responses.decorator';
 import { BEARER_SCHEME } from '../swagger/swagger-setup';
-import { USER_TOKEN_REQUIRED, missingAuthority, missingScope } from './access-problems';
+import { USER_TOKEN_REQUIRED, missingAuthority, missingScope, type AccessRequirement } from './access-problems';
+
+export type { AccessRequirement };
 
 export const IS_PUBLIC = 'access:public';
 export const ACCESS_REQUIREMENT = 'access:requirement';
-
-export interface AccessRequirement {
-  /** The user level the token must carry in `authorities`. */
-  authority: string;
-  /** Any one of these scopes grants access. */
-  anyScope: readonly string[];
-  /** Writes need a user token (one carrying `identity_id`), not a client-credentials token. */
-  userToken: boolean;
-}
 
 /** Opens a route to anonymous callers (docs, health). Everything else is denied by default. */
 export const Public = () => SetMetadata(IS_PUBLIC, true);

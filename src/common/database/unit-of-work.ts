@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
-import type { Pool } from 'pg';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import type { BetterSqlite3Driver } from 'typeorm/driver/better-sqlite3/BetterSqlite3Driver';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { postgresPoolOf, resetSqliteTransaction, sqliteConnectionOf } from './driver-connections';
 
 /** The SQL dialects the service runs on, for the few queries written per dialect. */
 export type SqlDialect = 'sqlite' | 'postgres';
@@ -21,18 +19,25 @@ const STATEMENT_CACHE_SIZE = 100;
  * to serialize at this level.)
  * SQLite: TypeORM drives better-sqlite3 through ONE shared connection, so two transactions
  * would interleave on it and a reader could see another request's uncommitted rows. Here all
- * work is queued through a mutex (better-sqlite3 is synchronous anyway, so this costs little).
+ * work is queued, one unit at a time (`oneAtATimeOnSqlite`; better-sqlite3 is synchronous
+ * anyway, so this costs little).
+ *
+ * THE SQLITE RULE: reach the database only through a UnitOfWork (`read`, `write`, or `query`
+ * in a repository). Code that injects `DataSource` or a TypeORM `Repository` and queries it
+ * directly skips the queue, and on SQLite can see or break another request's open transaction
+ * (docs/extending.md, "The unit of work").
  */
 @Injectable()
 export class UnitOfWork {
   readonly dialect: SqlDialect;
-  private readonly serialize: boolean;
+  /** SQLite: all work waits its turn on the one connection (see the class comment). */
+  private readonly serializeOnSqlite: boolean;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly statements = new WeakMap<Database, Map<string, Statement>>();
 
   constructor(private readonly dataSource: DataSource) {
-    this.serialize = dataSource.options.type === 'better-sqlite3';
-    this.dialect = this.serialize ? 'sqlite' : 'postgres';
+    this.serializeOnSqlite = dataSource.options.type === 'better-sqlite3';
+    this.dialect = this.serializeOnSqlite ? 'sqlite' : 'postgres';
   }
 
   /**
@@ -40,16 +45,15 @@ export class UnitOfWork {
    * snapshot of the database on PostgreSQL, so it needs no transaction (a REPEATABLE READ
    * transaction around it cost three more round trips: START, SET TRANSACTION, COMMIT); on
    * SQLite it waits its turn like all other work.
-   * Both run on the driver directly: node-postgres's pool (which takes a connection, runs the
-   * statement and gives the connection back) or better-sqlite3 with the statement prepared
-   * once. What is skipped is TypeORM's query runner around one statement: a runner object per
-   * query on PostgreSQL, its query events, logging, awaits and result object (on SQLite about
-   * 5% of a GET's CPU). Errors are TypeORM's QueryFailedError either way, with the driver's
-   * error inside. Rows come back as the driver returns them.
+   * Both run on the driver directly (driver-connections.ts, the one place that reaches TypeORM's
+   * internals): node-postgres's pool or better-sqlite3 with the statement prepared once,
+   * skipping TypeORM's query runner around one statement (docs/performance.md). Errors are
+   * TypeORM's QueryFailedError either way, with the driver's error inside. Rows come back as
+   * the driver returns them. For repositories only: positional parameters stay inside them.
    */
   query<T>(sql: string, parameters: readonly unknown[]): Promise<T[]> {
-    if (!this.serialize) return this.postgresQuery<T>(sql, parameters);
-    return this.exclusive(async () => {
+    if (!this.serializeOnSqlite) return this.postgresQuery<T>(sql, parameters);
+    return this.oneAtATimeOnSqlite(async () => {
       try {
         return this.sqliteStatement(sql).all(...parameters) as T[];
       } catch (err) {
@@ -59,44 +63,27 @@ export class UnitOfWork {
   }
 
   read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serialize) return this.dataSource.transaction('REPEATABLE READ', work);
-    return this.exclusive(() => work(this.dataSource.manager));
+    if (!this.serializeOnSqlite) return this.dataSource.transaction('REPEATABLE READ', work);
+    return this.oneAtATimeOnSqlite(() => work(this.dataSource.manager));
   }
 
   write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serialize) return this.dataSource.transaction(work);
-    return this.exclusive(async () => {
+    if (!this.serializeOnSqlite) return this.dataSource.transaction(work);
+    return this.oneAtATimeOnSqlite(async () => {
       try {
         return await this.dataSource.transaction(work);
       } catch (err) {
-        this.resetSqliteTransaction();
+        // A failed COMMIT (SQLITE_FULL: the disk is full) may leave SQLite's transaction open,
+        // or TypeORM's runner counting one SQLite already rolled back: every later write would
+        // then run as a SAVEPOINT and be acknowledged without being committed (docs/reliability.md).
+        resetSqliteTransaction(this.dataSource);
         throw err;
       }
     });
   }
 
-  /**
-   * After a failed write on SQLite, the connection and TypeORM's one query runner must both be
-   * outside any transaction again. A COMMIT that fails (SQLITE_FULL: the disk is full) may
-   * leave SQLite's transaction open, or SQLite may have rolled it back itself, in which case
-   * TypeORM's ROLLBACK fails and its runner still counts an open transaction: every later write
-   * would then run as a SAVEPOINT, and one rolled back TO its savepoint would leave a
-   * transaction open that swallows every later acknowledged write.
-   */
-  private resetSqliteTransaction(): void {
-    const driver = this.dataSource.driver as BetterSqlite3Driver;
-    const connection = driver.databaseConnection as Database;
-    if (connection.inTransaction) connection.exec('ROLLBACK');
-    const runner = driver.queryRunner as unknown as
-      { isTransactionActive: boolean; transactionDepth: number } | undefined;
-    if (runner) {
-      runner.isTransactionActive = false;
-      runner.transactionDepth = 0;
-    }
-  }
-
   private async postgresQuery<T>(sql: string, parameters: readonly unknown[]): Promise<T[]> {
-    const pool = (this.dataSource.driver as PostgresDriver).master as Pool | undefined;
+    const pool = postgresPoolOf(this.dataSource);
     // Not connected (never, or destroyed): TypeORM's own path reports it.
     if (pool === undefined) return this.dataSource.query<T[]>(sql, parameters as unknown[]);
     try {
@@ -108,7 +95,7 @@ export class UnitOfWork {
 
   /** The prepared statement for `sql` on the current connection (first in, first out beyond the cache size). */
   private sqliteStatement(sql: string): Statement {
-    const connection = (this.dataSource.driver as BetterSqlite3Driver).databaseConnection as Database;
+    const connection = sqliteConnectionOf(this.dataSource);
     let cache = this.statements.get(connection);
     if (cache === undefined) this.statements.set(connection, (cache = new Map<string, Statement>()));
     let statement = cache.get(sql);
@@ -120,7 +107,8 @@ export class UnitOfWork {
     return statement;
   }
 
-  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+  /** Runs `run` after every unit queued before it has settled: the SQLite rule's queue. */
+  private oneAtATimeOnSqlite<T>(run: () => Promise<T>): Promise<T> {
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result;

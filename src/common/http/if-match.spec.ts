@@ -1,5 +1,5 @@
 import { DomainError } from '../errors/domain-error';
-import { parseIfMatch, strongTags } from './if-match';
+import { parseIfMatch, strongTags, versionEtag, versionsMatching } from './if-match';
 
 describe('parseIfMatch (RFC 9110 §13.1.1)', () => {
   it('absent header: no precondition', () => {
@@ -53,4 +53,21 @@ describe('parseIfMatch (RFC 9110 §13.1.1)', () => {
       );
     },
   );
+
+  describe('versioned resources: the ETag is the version', () => {
+    it('versionEtag quotes the version, and versionsMatching reads it back', () => {
+      expect(versionEtag(3)).toBe('"3"');
+      expect(versionsMatching(parseIfMatch(`${versionEtag(3)}, ${versionEtag(12)}`))).toEqual([3, 12]);
+    });
+
+    it('no condition, or *, accepts any version (undefined)', () => {
+      expect(versionsMatching(undefined)).toBeUndefined();
+      expect(versionsMatching(parseIfMatch('*'))).toBeUndefined();
+    });
+
+    it('weak tags and tags no version has accept no version at all', () => {
+      expect(versionsMatching(parseIfMatch('W/"3", "0", "03", "x", "1234567890", ""'))).toEqual([]);
+      expect(versionsMatching(parseIfMatch('W/"3", "4"'))).toEqual([4]);
+    });
+  });
 });

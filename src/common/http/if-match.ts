@@ -65,7 +65,31 @@ export function strongTags(condition: IfMatch & { any: false }): string[] {
   return condition.tags.filter((t) => !t.weak).map((t) => t.opaque);
 }
 
-/** The request's `If-Match`, parsed; a malformed one is a 400 before the handler runs. */
-export const IfMatchHeader = createParamDecorator((_data: unknown, context: ExecutionContext) =>
-  parseIfMatch(context.switchToHttp().getRequest<FastifyRequest>().headers['if-match']),
+// Versioned resources: the ETag is the version, and If-Match names the versions a write accepts.
+
+/** A version's strong entity tag: the number, quoted (`"3"`). It changes with every update. */
+export const versionEtag = (version: number): string => `"${version}"`;
+
+/** What `versionEtag` makes (a version is a positive integer that fits a 32-bit column). */
+const VERSION_ETAG = /^"([1-9][0-9]{0,8})"$/;
+
+/**
+ * The versions an If-Match condition accepts, for an atomic `… AND version IN (…)` write:
+ * undefined when there is no condition or it is `*` (any existing resource meets it, and a
+ * missing one is a 404 either way, RFC 9110 §13.2.1); otherwise the versions whose
+ * `versionEtag` equals one of its strong tags, possibly none (then no version matches).
+ */
+export function versionsMatching(condition: IfMatch | undefined): number[] | undefined {
+  if (condition === undefined || condition.any) return undefined;
+  const versions: number[] = [];
+  for (const tag of strongTags(condition)) {
+    const digits = VERSION_ETAG.exec(tag)?.[1];
+    if (digits !== undefined) versions.push(Number(digits));
+  }
+  return versions;
+}
+
+/** The versions the request's `If-Match` accepts (`versionsMatching`); a malformed header is a 400 before the handler runs. */
+export const IfMatchVersions = createParamDecorator((_data: unknown, context: ExecutionContext) =>
+  versionsMatching(parseIfMatch(context.switchToHttp().getRequest<FastifyRequest>().headers['if-match'])),
 );

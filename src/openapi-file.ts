@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../../app.factory';
-import { loadConfig } from '../../config/app-config';
-import { buildOpenApiDocument } from './swagger-setup';
+import { createApp } from './app.factory';
+import { loadConfig } from './config/app-config';
+import { buildOpenApiDocument } from './common/swagger/swagger-setup';
 
 /** The committed document's exact text: what `npm run openapi` writes and the staleness test compares. */
 export async function generateOpenApiJson(): Promise<string> {
