@@ -23,6 +23,7 @@ import { securityHeaders } from './common/http/security-headers';
 import { PinoNestLogger, createRootLogger } from './common/logging/logger';
 import { setupSwagger } from './common/swagger/swagger-setup';
 import { loadConfig, type AppConfig } from './config/app-config';
+import { installObservability } from './observability/install';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 export { TRACKING_ID_HEADER };
@@ -173,6 +174,7 @@ export async function createApp(
     else request.log.info(line, 'request completed');
     done();
   });
+  installObservability(app);
   setupSwagger(app);
   await app.init();
   useJsonOnlyBodies(fastify);

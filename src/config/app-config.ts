@@ -187,6 +187,17 @@ class EnvironmentVariables {
       'cannot tell the proxy from a client that connects directly and forges X-Forwarded-For',
   })
   TRUST_PROXY = 'false';
+
+  // Prometheus metrics on a listener of their own; unset = no listener, no metrics collected.
+  @IsOptional()
+  @Transform(toInt)
+  @Min(0)
+  @Max(65535)
+  @IsInt()
+  METRICS_PORT?: number;
+
+  @IsString()
+  METRICS_HOST = '127.0.0.1';
 }
 
 /** The names of every variable the service reads (`.env.example` must list each). */
@@ -248,6 +259,8 @@ export interface AppConfig {
   /** Allowed browser origins; undefined = CORS off; true = any origin. */
   corsOrigins?: string[] | true;
   http: { requestTimeoutSeconds: number; keepAliveTimeoutSeconds: number; trustProxy: boolean | string[] };
+  /** Where /metrics is served (Prometheus); undefined = metrics off. */
+  metrics?: { port: number; host: string };
 }
 
 /** Injection token for the validated, typed configuration. */
@@ -323,6 +336,7 @@ export function loadConfig(
       keepAliveTimeoutSeconds: vars.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS,
       trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     },
+    metrics: vars.METRICS_PORT === undefined ? undefined : { port: vars.METRICS_PORT, host: vars.METRICS_HOST },
   };
 }
 

@@ -29,6 +29,8 @@ export class UnitOfWork {
   private readonly serialize: boolean;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly statements = new WeakMap<Database, Map<string, Statement>>();
+  /** SQLite: told how long each piece of work waited for its turn (set by metrics when on). */
+  onQueueWait?: (seconds: number) => void;
 
   constructor(private readonly dataSource: DataSource) {
     this.serialize = dataSource.options.type === 'better-sqlite3';
@@ -93,7 +95,16 @@ export class UnitOfWork {
     return statement;
   }
 
-  private exclusive<T>(run: () => Promise<T>): Promise<T> {
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    let run = work;
+    const observe = this.onQueueWait;
+    if (observe) {
+      const queued = performance.now();
+      run = () => {
+        observe((performance.now() - queued) / 1000);
+        return work();
+      };
+    }
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result;

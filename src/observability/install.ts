@@ -1,0 +1,19 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Metrics } from './metrics';
+import { METRICS } from './observability.module';
+
+/**
+ * The Fastify hooks of metrics (and, when on, the audit/tracing request context): the one call
+ * createApp makes. With metrics off no hook is added.
+ */
+export function installObservability(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const metrics = app.get<Metrics | null>(METRICS, { strict: false });
+  if (metrics) {
+    // Callback-style, like the other per-request hooks (an async hook costs a promise each).
+    fastify.addHook('onResponse', (request, reply, done) => {
+      metrics.observeRequest(request, reply);
+      done();
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { UnitOfWork } from '../common/database/unit-of-work';
+import { ROOT_LOGGER } from '../common/logging/logger';
+import { RATE_LIMIT_STORE } from '../common/throttling/rate-limit-store.module';
+import type { RedisRateLimitStore } from '../common/throttling/redis-rate-limit-store';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { Metrics } from './metrics';
+import { MetricsServer } from './metrics-server';
+import { instrumentStatements } from './statement-instrumentation';
+
+/** Injection token: the Metrics, or null when METRICS_PORT is unset. */
+export const METRICS = Symbol('METRICS');
+
+/**
+ * Wires metrics into the database layer and serves them, when METRICS_PORT is set. Off, it
+ * does nothing: no listener, the drivers untouched, the request hook not installed.
+ */
+@Injectable()
+export class ObservabilityLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private server?: MetricsServer;
+
+  constructor(
+    @Inject(METRICS) private readonly metrics: Metrics | null,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(RATE_LIMIT_STORE) private readonly rateLimitStore: RedisRateLimitStore | null,
+    private readonly dataSource: DataSource,
+    private readonly uow: UnitOfWork,
+  ) {}
+
+  onModuleInit(): void {
+    const metrics = this.metrics;
+    if (!metrics) return;
+    instrumentStatements(this.dataSource, metrics.statementListener);
+    if (this.uow.dialect === 'sqlite') this.uow.onQueueWait = (seconds) => metrics.sqliteQueueWait.observe(seconds);
+    else metrics.watchPool((this.dataSource.driver as PostgresDriver).master as Pool);
+    metrics.watchRateLimitStore(this.rateLimitStore);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (!this.metrics || !this.config.metrics) return;
+    this.server = new MetricsServer(this.metrics, this.logger);
+    await this.server.listen(this.config.metrics.port, this.config.metrics.host);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.server?.close();
+  }
+
+  /** Where /metrics is served (undefined when off). */
+  get metricsUrl(): string | undefined {
+    return this.server?.url;
+  }
+}
+
+@Module({})
+export class ObservabilityModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ObservabilityModule,
+      providers: [
+        { provide: METRICS, useFactory: () => (config.metrics ? new Metrics() : null) },
+        ObservabilityLifecycle,
+      ],
+      exports: [METRICS, ObservabilityLifecycle],
+    };
+  }
+}
