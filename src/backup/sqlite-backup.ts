@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { loadConfig } from '../config/app-config';
+import { buildDataSourceOptions } from '../database/typeorm-options';
 
 /**
  * Backup and restore of the embedded SQLite database (`npm run backup` / `npm run restore`).
@@ -23,10 +25,15 @@ export interface BackupSummary {
   integrity: 'ok';
 }
 
-/** The newest migrations this code knows (by timestamp), from the migration folder's file names. */
+/**
+ * The newest migration this code knows (by timestamp), from the file names in the SQLite
+ * migration folders the service itself runs (buildDataSourceOptions).
+ */
 export function knownMigrationTimestamp(): number {
-  const dir = join(__dirname, '..', 'database', 'migrations', 'sqlite');
-  const stamps = readdirSync(dir)
+  const options = buildDataSourceOptions(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, { tokensVerified: false }));
+  const folders = (options.migrations as string[]).map((pattern) => dirname(pattern));
+  const stamps = folders
+    .flatMap((folder) => readdirSync(folder))
     .map((file) => /^(\d+)-.+\.(ts|js)$/.exec(file)?.[1])
     .filter((stamp): stamp is string => stamp !== undefined)
     .map(Number);

@@ -8,6 +8,9 @@ import { PasswordSyncGroup } from '../password-sync-groups/password-sync-group.e
 /** Every entity of the service. A new feature module adds its entities here. */
 export const ENTITIES = [PasswordSyncGroup, PasswordSyncGroupSource];
 
+/** The audit trail's migrations live with it (src/audit/migrations/<dialect>). */
+const auditMigrations = (dialect: string) => join(__dirname, '..', 'audit', 'migrations', dialect, '*.{ts,js}');
+
 /**
  * The one source of TypeORM options: the app (TypeOrmModule), the migration CLI
  * (`ormconfig.ts`) and the tests all build their DataSource from this function.
@@ -36,7 +39,7 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
       applicationName: 'password-sync-groups',
       // The server cancels a statement running longer than this; the request becomes a 500.
       extra: statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {},
-      migrations: [join(__dirname, 'migrations', 'postgres', '*.{ts,js}')],
+      migrations: [join(__dirname, 'migrations', 'postgres', '*.{ts,js}'), auditMigrations('postgres')],
       migrationsTransactionMode: 'each',
     };
   }
@@ -46,7 +49,7 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
     ...common,
     type: 'better-sqlite3',
     database,
-    migrations: [join(__dirname, 'migrations', 'sqlite', '*.{ts,js}')],
+    migrations: [join(__dirname, 'migrations', 'sqlite', '*.{ts,js}'), auditMigrations('sqlite')],
     // WAL lets readers proceed while a writer commits; foreign keys enforce the cascade.
     enableWAL: database !== ':memory:',
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {

@@ -11,6 +11,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { AuditModule } from '../audit/audit.module';
 import { UnitOfWork } from '../common/database/unit-of-work';
 import { ROOT_LOGGER } from '../common/logging/logger';
 import { RATE_LIMIT_STORE } from '../common/throttling/rate-limit-store.module';
@@ -70,6 +71,8 @@ export class ObservabilityModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ObservabilityModule,
+      // The audit trail rides along (global), so AppModule imports one module for operations.
+      imports: [AuditModule],
       providers: [
         { provide: METRICS, useFactory: () => (config.metrics ? new Metrics() : null) },
         ObservabilityLifecycle,

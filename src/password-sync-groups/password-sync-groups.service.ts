@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, QueryFailedError, type QueryResult } from 'typeorm';
+import { AuditTrail } from '../audit/audit-trail';
 import { UnitOfWork } from '../common/database/unit-of-work';
 import type { Page } from '../common/pagination/paging-query';
 import type { PasswordSyncGroupInput, PasswordSyncGroupView } from './dto/password-sync-group.dto';
@@ -77,7 +78,10 @@ const TRANSIENT_RETRIES = 4;
 export class PasswordSyncGroupsService {
   private readonly sql: GroupQueries;
 
-  constructor(private readonly uow: UnitOfWork) {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly audit: AuditTrail,
+  ) {
     this.sql = new GroupQueries(uow.dialect);
   }
 
@@ -127,6 +131,7 @@ export class PasswordSyncGroupsService {
           now,
         ]);
         await this.insertSources(m, tenantId, group.id, input.sourceIds);
+        await this.audit.created(m, tenantId, group.id, input);
         return toView(group, input.sourceIds);
       }),
     );
@@ -148,6 +153,7 @@ export class PasswordSyncGroupsService {
         // The row is ours until commit (on PostgreSQL the claim locks it), so what it returns is current.
         const claimed = await this.claim<ClaimedRow>(m, 'update', tenantId, id, expectedVersions);
         await this.assertFree(m, tenantId, input, id);
+        await this.audit.updating(m, tenantId, id, input);
         const group = {
           id,
           name: input.name,
@@ -174,6 +180,7 @@ export class PasswordSyncGroupsService {
   remove(tenantId: string, id: string, expectedVersions?: readonly number[]): Promise<void> {
     return this.retryOnConflict(() =>
       this.uow.write(async (m) => {
+        await this.audit.deleting(m, tenantId, id);
         // The group row first (as update claims it first): one lock order, so update and delete cannot deadlock.
         await this.claim(m, 'delete', tenantId, id, expectedVersions);
         // The foreign key cascades too; deleting explicitly keeps this independent of it.
