@@ -2,10 +2,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Metrics } from './metrics';
 import { METRICS } from './observability.module';
 import { requestScope } from './request-scope';
+import { TRACING, type Tracing } from './tracing';
 
 /**
- * The Fastify hooks of metrics (and, when on, the audit/tracing request context): the one call
- * createApp makes. With metrics off no hook is added.
+ * The Fastify hooks of the audit trail (writes only), tracing and metrics (each only when on):
+ * the one call createApp makes.
  */
 export function installObservability(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -15,6 +16,18 @@ export function installObservability(app: NestFastifyApplication): void {
     if (request.method === 'GET' || request.method === 'HEAD') done();
     else requestScope.run(request, done);
   });
+  const tracing = app.get<Tracing | null>(TRACING, { strict: false });
+  if (tracing) {
+    fastify.addHook('onRequest', (request, _reply, done) => {
+      tracing.requestReceived(request);
+      done();
+    });
+    fastify.addHook('preHandler', (request, _reply, done) => tracing.enterRequest(request, done));
+    fastify.addHook('onResponse', (request, reply, done) => {
+      tracing.requestAnswered(request, reply);
+      done();
+    });
+  }
   const metrics = app.get<Metrics | null>(METRICS, { strict: false });
   if (metrics) {
     // Callback-style, like the other per-request hooks (an async hook costs a promise each).

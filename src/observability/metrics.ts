@@ -3,8 +3,8 @@ import type { Pool } from 'pg';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { USER_TOKEN_REQUIRED } from '../common/auth/access-problems';
 import type { AuthenticatedRequest } from '../common/auth/request-context';
-import { apiVersionOf } from '../common/http/api-versions';
 import type { RedisRateLimitStore } from '../common/throttling/redis-rate-limit-store';
+import { routeLabel } from './route-label';
 import { operationOf } from './statement-instrumentation';
 
 /** Latency buckets (seconds): an API answering in about a millisecond, up to its 30 s timeout. */
@@ -146,14 +146,6 @@ export class Metrics {
       },
     });
   }
-}
-
-/** The route template as the request log names it (`/v3/password-sync-groups/:id`); `unmatched` when no route matched. */
-export function routeLabel(request: AuthenticatedRequest): string {
-  const template = request.routeOptions.url;
-  if (template === undefined) return 'unmatched';
-  const version = apiVersionOf(request.raw);
-  return version === 'bare' ? template : `/${version}${template}`;
 }
 
 function forbiddenReason(cause: string): string {

@@ -7,6 +7,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -17,16 +18,19 @@ import { ROOT_LOGGER } from '../common/logging/logger';
 import { RATE_LIMIT_STORE } from '../common/throttling/rate-limit-store.module';
 import type { RedisRateLimitStore } from '../common/throttling/redis-rate-limit-store';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { Metrics } from './metrics';
+import type { Metrics } from './metrics';
 import { MetricsServer } from './metrics-server';
 import { instrumentStatements } from './statement-instrumentation';
+import { TRACING, startTracingIfEnabled, tracingEnabled, type Tracing } from './tracing';
+import { TracingInterceptor } from './tracing.interceptor';
 
 /** Injection token: the Metrics, or null when METRICS_PORT is unset. */
 export const METRICS = Symbol('METRICS');
 
 /**
- * Wires metrics into the database layer and serves them, when METRICS_PORT is set. Off, it
- * does nothing: no listener, the drivers untouched, the request hook not installed.
+ * Wires metrics (when METRICS_PORT is set) and tracing (when an OTLP endpoint is set) into the
+ * database layer, and serves the metrics. Both off, it does nothing: no listener, the drivers
+ * untouched, no request hook but the audit trail's (writes only).
  */
 @Injectable()
 export class ObservabilityLifecycle implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
@@ -34,6 +38,7 @@ export class ObservabilityLifecycle implements OnModuleInit, OnApplicationBootst
 
   constructor(
     @Inject(METRICS) private readonly metrics: Metrics | null,
+    @Inject(TRACING) private readonly tracing: Tracing | null,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(RATE_LIMIT_STORE) private readonly rateLimitStore: RedisRateLimitStore | null,
@@ -42,6 +47,7 @@ export class ObservabilityLifecycle implements OnModuleInit, OnApplicationBootst
   ) {}
 
   onModuleInit(): void {
+    if (this.tracing) instrumentStatements(this.dataSource, this.tracing.statementListener);
     const metrics = this.metrics;
     if (!metrics) return;
     instrumentStatements(this.dataSource, metrics.statementListener);
@@ -58,6 +64,8 @@ export class ObservabilityLifecycle implements OnModuleInit, OnApplicationBootst
 
   async onApplicationShutdown(): Promise<void> {
     await this.server?.close();
+    // Sends the spans still buffered.
+    await this.tracing?.shutdown();
   }
 
   /** Where /metrics is served (undefined when off). */
@@ -74,10 +82,20 @@ export class ObservabilityModule {
       // The audit trail rides along (global), so AppModule imports one module for operations.
       imports: [AuditModule],
       providers: [
-        { provide: METRICS, useFactory: () => (config.metrics ? new Metrics() : null) },
+        // prom-client is loaded only when metrics are on.
+        {
+          provide: METRICS,
+          useFactory: async () => (config.metrics ? new (await import('./metrics')).Metrics() : null),
+        },
+        {
+          provide: TRACING,
+          inject: [ROOT_LOGGER],
+          useFactory: (logger: Logger) => startTracingIfEnabled(logger, config.database.type),
+        },
+        ...(tracingEnabled() ? [{ provide: APP_INTERCEPTOR, useClass: TracingInterceptor }] : []),
         ObservabilityLifecycle,
       ],
-      exports: [METRICS, ObservabilityLifecycle],
+      exports: [METRICS, TRACING, ObservabilityLifecycle],
     };
   }
 }
