@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../config/app-config';
 import { buildDataSourceOptions } from '../database/typeorm-options';
@@ -145,6 +145,7 @@ export async function restoreDatabase(
     previous = `${target}.before-restore-${now.toISOString().replace(/[:.]/g, '-')}`;
     renameSync(target, previous);
   }
+  mkdirSync(dirname(target), { recursive: true }); // a data directory not created yet
   // Stale -wal/-shm files next to the new database would be replayed into it.
   for (const suffix of ['-wal', '-shm', '-journal']) rmSync(`${target}${suffix}`, { force: true });
   const partial = join(dirname(target), `.${basename(target)}.restoring`);

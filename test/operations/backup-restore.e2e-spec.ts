@@ -156,7 +156,7 @@ describe('SQLite backup and restore (npm run backup / npm run restore)', () => {
   });
 
   it('restores into a fresh data directory; the service started there has every acknowledged write', async () => {
-    const dataDir = mkdtempSync(join(work, 'restored-'));
+    const dataDir = join(mkdtempSync(join(work, 'restored-')), 'data'); // not created yet
     const result = await npm('restore', dataDir, '--from', backupFile);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const restoredFile = join(dataDir, DB_FILE);
