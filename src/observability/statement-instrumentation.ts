@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Database, Statement } from 'better-sqlite3';
 import type { Pool, PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -92,6 +93,22 @@ function instrumentPool(pool: Pool, listener: StatementListener): void {
   const open = (pool as unknown as { _clients?: PoolClient[] })._clients ?? [];
   for (const client of open) instrumentClient(client, listener);
   pool.on('connect', (client) => instrumentClient(client, listener));
+  bindConnectCallbacks(pool);
+}
+
+const BOUND = Symbol('connect callbacks bound');
+
+/**
+ * pool.query waits for a connection through a callback that, when the pool is busy, the pool
+ * calls from whichever request releases one: the statement would then run (and be traced) in
+ * that other request's context. Bound to the caller's async context, it runs in its own.
+ */
+function bindConnectCallbacks(pool: Pool & { [BOUND]?: true }): void {
+  if (pool[BOUND]) return;
+  pool[BOUND] = true;
+  const connect = pool.connect.bind(pool) as (callback?: (...args: unknown[]) => void) => unknown;
+  (pool as unknown as { connect: typeof connect }).connect = (callback) =>
+    typeof callback === 'function' ? connect(AsyncResource.bind(callback)) : connect();
 }
 
 function instrumentClient(client: PoolClient, listener: StatementListener): void {

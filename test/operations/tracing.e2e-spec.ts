@@ -81,6 +81,8 @@ describe.each(DATABASES)('OpenTelemetry traces over OTLP/HTTP (%s)', (kind) => {
       OTEL_EXPORTER_OTLP_ENDPOINT: await receiver.start(),
       OTEL_SERVICE_NAME: 'psg-under-test',
       OTEL_BSP_SCHEDULE_DELAY: '50',
+      // One connection: concurrent requests queue for it (PostgreSQL), as under load.
+      DB_POOL_SIZE: '1',
     });
   });
   afterAll(async () => {
@@ -148,6 +150,29 @@ describe.each(DATABASES)('OpenTelemetry traces over OTLP/HTTP (%s)', (kind) => {
       ['POST', traceId],
       ['GET', readTrace],
     ]);
+  });
+
+  it('keeps each statement in its own request’s trace while requests queue for the database', async () => {
+    const created = await http()
+      .post('/v3/password-sync-groups')
+      .set('Authorization', bearer)
+      .send({ ...VALID_BODY, name: 'queued', sourceIds: ['queued-source'] });
+    expect(created.status).toBe(200);
+    const caller = hex(8);
+    const traces = Array.from({ length: 8 }, () => hex(16));
+    const responses = await Promise.all(
+      traces.map((traceId) =>
+        http()
+          .get(`/v3/password-sync-groups/${created.body.id}`)
+          .set('Authorization', bearer)
+          .set('traceparent', `00-${traceId}-${caller}-01`),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(traces.map(() => 200));
+    for (const traceId of traces) {
+      const { statements } = tree(await receiver.trace(traceId, 4), caller);
+      expect({ traceId, statements: statements.map((s) => s.name) }).toEqual({ traceId, statements: ['SELECT'] });
+    }
   });
 
   it('a refused request ends in the guards span; an unsampled caller’s trace is logged but not exported', async () => {
