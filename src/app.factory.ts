@@ -9,6 +9,7 @@ import { addRequestHooks, useJsonOnlyBodies } from './common/http/request-hooks'
 import { PinoNestLogger, createRootLogger } from './common/logging/logger';
 import { setupSwagger } from './common/swagger/swagger-setup';
 import { loadConfig, type AppConfig } from './config/app-config';
+import { installObservability } from './observability/install';
 
 export interface CreateAppOptions {
   /** Where log lines go (stdout by default); tests pass a stream to read them. */
@@ -39,6 +40,7 @@ export async function createApp(
   if (config.corsOrigins) enableCors(app, config.corsOrigins);
   const fastify = app.getHttpAdapter().getInstance();
   addRequestHooks(fastify);
+  installObservability(app);
   setupSwagger(app);
   await app.init();
   useJsonOnlyBodies(fastify);

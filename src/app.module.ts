@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { CoreModule } from './common/core.module';
 import type { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { PasswordSyncGroupsModule } from './password-sync-groups/password-sync-groups.module';
 
 @Module({})
@@ -15,7 +16,13 @@ export class AppModule {
   ): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, logger), HealthModule, PasswordSyncGroupsModule, ...extraModules],
+      imports: [
+        CoreModule.forRoot(config, logger),
+        ObservabilityModule.forRoot(config),
+        HealthModule,
+        PasswordSyncGroupsModule,
+        ...extraModules,
+      ],
     };
   }
 }

@@ -91,8 +91,11 @@ describe('structured request logs', () => {
       .set('Authorization', `Bearer ${token}`)
       .set('Content-Type', 'application/json')
       .send('{"broken');
-    const text = JSON.stringify(t.logs().slice(from));
-    expect(text).not.toContain(secretName);
+    const lines = t.logs().slice(from);
+    const text = JSON.stringify(lines);
+    // The audit event records a created group's name by design (issue 17, docs/operations.md);
+    // no other line holds anything of the body.
+    expect(JSON.stringify(lines.filter((l) => l.type !== 'audit'))).not.toContain(secretName);
     expect(text).not.toContain(token.split('.')[2]);
     expect(text).not.toContain(forged.split('.')[2]);
     expect(text.toLowerCase()).not.toContain('authorization');

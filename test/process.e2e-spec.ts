@@ -178,6 +178,7 @@ describePostgres('graceful shutdown (postgres)', () => {
           'request completed GET 200',
           'request completed GET 200',
           'request completed PUT 200',
+          'audit event', // the PUT's (docs/operations.md)
           'shutdown complete: HTTP server, database and Redis closed',
         ].sort(),
       );

@@ -4,6 +4,7 @@ import { databaseSettings, DatabaseVariables, type DatabaseSettings } from './da
 import { ConfigError, readVariables, setVariables } from './env-variables';
 import { httpSettings, HttpVariables, type HttpSettings } from './http.config';
 import { LoggingVariables, type LogLevel } from './logging.config';
+import { metricsSettings, MetricsVariables, type MetricsSettings } from './metrics.config';
 import { rateLimitSettings, RateLimitVariables, type RateLimitSettings } from './rate-limit.config';
 
 export { ConfigError } from './env-variables';
@@ -28,13 +29,14 @@ const CONCERNS = [
   RateLimitVariables,
   LoggingVariables,
   HttpVariables,
+  MetricsVariables,
 ] as const;
 
 /** The names of every variable the service reads (`.env.example` must list each). */
 export const environmentVariableNames = (): string[] => CONCERNS.flatMap((concern) => Object.keys(new concern()));
 
 /** The validated, typed configuration: one section per concern (see src/config/*.config.ts). */
-export interface AppConfig extends DatabaseSettings, RateLimitSettings, HttpSettings {
+export interface AppConfig extends DatabaseSettings, RateLimitSettings, HttpSettings, MetricsSettings {
   env: EnvironmentVariables['NODE_ENV'];
   jwt: JwtConfig;
   logLevel: LogLevel;
@@ -65,6 +67,7 @@ export function loadConfig(
   const rateLimit = read(RateLimitVariables);
   const logging = read(LoggingVariables);
   const http = read(HttpVariables);
+  const metrics = read(MetricsVariables);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     env: core.NODE_ENV,
@@ -73,5 +76,6 @@ export function loadConfig(
     ...rateLimitSettings(rateLimit),
     logLevel: logging.LOG_LEVEL,
     ...httpSettings(http),
+    ...metricsSettings(metrics),
   };
 }

@@ -72,6 +72,8 @@ export class GroupQueries {
   readonly updateGroup: string;
   /** (tenantId, groupId). */
   readonly deleteSources: string;
+  /** (tenantId, id): locks the group row until commit (PostgreSQL; SQLite runs one write at a time, so none). */
+  readonly lockGroup: string | undefined;
 
   constructor(dialect: SqlDialect) {
     const sql = (text: string) => (dialect === 'postgres' ? numbered(text) : text);
@@ -135,6 +137,10 @@ export class GroupQueries {
       `UPDATE password_sync_group SET name = ?, name_key = ?, password_policy_id = ?, modified = ? WHERE tenant_id = ? AND id = ?`,
     );
     this.deleteSources = sql(`DELETE FROM password_sync_group_source WHERE tenant_id = ? AND group_id = ?`);
+    this.lockGroup =
+      dialect === 'postgres'
+        ? sql(`SELECT 1 FROM password_sync_group WHERE tenant_id = ? AND id = ? FOR UPDATE`)
+        : undefined;
   }
 }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, QueryFailedError, type QueryResult } from 'typeorm';
-import { UnitOfWork } from '../common/database/unit-of-work';
+import { UnitOfWork, type Transaction } from '../common/database/unit-of-work';
 import type { Page } from '../common/pagination/paging-query';
 import type { PasswordSyncGroupView } from './dto/password-sync-group.dto';
 import {
@@ -73,7 +73,15 @@ export interface GroupWrites {
   versionOf(key: GroupKey): Promise<number | undefined>;
   /** Deletes a group's memberships (the foreign key cascades too; explicit keeps this independent of it). */
   deleteSources(key: GroupKey): Promise<void>;
+  /**
+   * The stored fields of a group as this transaction sees them (for the audit trail's "from");
+   * `lock`: lock the row first on PostgreSQL, as a claim would (one lock order for every write).
+   */
+  current(key: GroupKey & { lock?: boolean }): Promise<GroupFields | undefined>;
 }
+
+/** The fields a client sets. */
+export type GroupFields = Pick<GroupRecord, 'name' | 'passwordPolicyId' | 'sourceIds'>;
 
 /**
  * The data of password sync groups: every statement, per dialect (`GroupQueries`), with named
@@ -125,9 +133,9 @@ export class PasswordSyncGroupsRepository {
    * becomes `UniqueConstraintConflict`; PostgreSQL's deadlock or serialization abort becomes
    * `TransientWriteConflict` (the transaction was rolled back, so it may simply run again).
    */
-  async write<T>(work: (writes: GroupWrites) => Promise<T>): Promise<T> {
+  async write<T>(work: (writes: GroupWrites, tx: Transaction) => Promise<T>): Promise<T> {
     try {
-      return await this.uow.write((m) => work(this.writesOn(m)));
+      return await this.uow.write((tx) => work(this.writesOn(tx), tx));
     } catch (err) {
       if (isUniqueViolation(err)) throw new UniqueConstraintConflict(err);
       if (isTransientConflict(err)) throw new TransientWriteConflict(err);
@@ -194,6 +202,13 @@ export class PasswordSyncGroupsRepository {
       },
       deleteSources: async ({ tenantId, id }) => {
         await m.query(sql.deleteSources, [tenantId, id]);
+      },
+      current: async ({ tenantId, id, lock }) => {
+        // Locked by one statement, read by the next: on PostgreSQL the read's snapshot then
+        // includes whatever a writer that held the lock committed, sources and all.
+        if (lock && sql.lockGroup) await m.query(sql.lockGroup, [tenantId, id]);
+        const [row] = await m.query<GroupWithSourcesRow[]>(sql.byId, [tenantId, id]);
+        return row && { name: row.name, passwordPolicyId: row.passwordPolicyId, sourceIds: sql.sourceIdsOf(row) };
       },
     };
   }

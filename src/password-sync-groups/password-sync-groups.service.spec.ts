@@ -15,6 +15,8 @@ import {
   type PasswordSyncGroupsRepository,
 } from './password-sync-groups.repository';
 import { PasswordSyncGroupsService } from './password-sync-groups.service';
+import type { AuditedChange, AuditTrail } from '../audit/audit-trail';
+import type { Transaction } from '../common/database/unit-of-work';
 
 /**
  * The service's rules without a database: an in-memory repository whose write transactions
@@ -96,8 +98,22 @@ class FakeRepository {
         return row?.tenantId === tenantId ? row.version : undefined;
       },
       deleteSources: async () => undefined,
+      current: async ({ tenantId, id }) => {
+        const row = this.rows.get(id);
+        return row?.tenantId === tenantId
+          ? { name: row.name, passwordPolicyId: row.passwordPolicyId, sourceIds: row.sourceIds }
+          : undefined;
+      },
     };
   }
+}
+
+/** The audit trail's side of the service: the events recorded (the real one stores them in the write's transaction). */
+class FakeAudit {
+  readonly events: AuditedChange[] = [];
+  record = async (_tx: Transaction, change: AuditedChange) => {
+    this.events.push(change);
+  };
 }
 
 const ID = '6881f631-3bd5-4213-9c75-8e05cc3e35dd';
@@ -107,10 +123,48 @@ const transient = () => new TransientWriteConflict(new Error('deadlock detected'
 
 describe('PasswordSyncGroupsService', () => {
   let repo: FakeRepository;
+  let audit: FakeAudit;
   let service: PasswordSyncGroupsService;
   beforeEach(() => {
     repo = new FakeRepository();
-    service = new PasswordSyncGroupsService(repo as unknown as PasswordSyncGroupsRepository);
+    audit = new FakeAudit();
+    service = new PasswordSyncGroupsService(
+      repo as unknown as PasswordSyncGroupsRepository,
+      audit as unknown as AuditTrail,
+    );
+  });
+
+  describe('the audit trail', () => {
+    it('records what each write changed: a create its values, an update the fields that differ, a delete what was', async () => {
+      const created = await service.create('acme', INPUT);
+      await service.update('acme', created.id, { ...INPUT, name: 'Renamed' });
+      await service.remove('acme', created.id);
+      const group = { tenantId: 'acme', resourceType: 'password-sync-group', resourceId: created.id };
+      expect(audit.events).toEqual([
+        {
+          ...group,
+          action: 'create',
+          changes: { name: { to: 'Group' }, passwordPolicyId: { to: 'p' }, sourceIds: { to: ['s1', 's2'] } },
+        },
+        { ...group, action: 'update', changes: { name: { from: 'Group', to: 'Renamed' } } },
+        {
+          ...group,
+          action: 'delete',
+          changes: { name: { from: 'Renamed' }, passwordPolicyId: { from: 'p' }, sourceIds: { from: ['s1', 's2'] } },
+        },
+      ]);
+    });
+
+    it('records nothing for a write that is refused', async () => {
+      repo.add({ tenantId: 'acme', id: ID, ...INPUT }, 3);
+      await expect(service.update('acme', ID, INPUT, [2])).rejects.toEqual(new GroupChangedError(ID, 3));
+      await expect(service.remove('acme', ID, [2])).rejects.toEqual(new GroupChangedError(ID, 3));
+      await expect(service.remove('other-tenant', ID)).rejects.toEqual(new GroupNotFoundError(ID));
+      await expect(service.create('acme', { ...INPUT, name: 'GROUP' })).rejects.toEqual(
+        new NameTakenError('GROUP', ID),
+      );
+      expect(audit.events).toEqual([]);
+    });
   });
 
   describe('a unique-constraint conflict (a concurrent request won a race the pre-check could not see)', () => {

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { AuditTrail, changesOf, type AuditAction } from '../audit/audit-trail';
+import type { Transaction } from '../common/database/unit-of-work';
 import type { Page } from '../common/pagination/paging-query';
 import type { PasswordSyncGroupInput, PasswordSyncGroupView } from './dto/password-sync-group.dto';
 import {
@@ -15,6 +17,7 @@ import {
   PasswordSyncGroupsRepository,
   type ClaimedGroup,
   type GroupClaim,
+  type GroupFields,
   type GroupWrites,
   type VersionedGroup,
 } from './password-sync-groups.repository';
@@ -44,7 +47,10 @@ const TRANSIENT_RETRIES = 4;
  */
 @Injectable()
 export class PasswordSyncGroupsService {
-  constructor(private readonly groups: PasswordSyncGroupsRepository) {}
+  constructor(
+    private readonly groups: PasswordSyncGroupsRepository,
+    private readonly audit: AuditTrail,
+  ) {}
 
   list(tenantId: string, limit: number, offset: number, withTotal: boolean): Promise<Page<PasswordSyncGroupView>> {
     return this.groups.page({ tenantId, limit, offset, withTotal });
@@ -58,10 +64,18 @@ export class PasswordSyncGroupsService {
 
   create(tenantId: string, input: PasswordSyncGroupInput): Promise<PasswordSyncGroupView> {
     return this.retryOnConflict(() =>
-      this.groups.write(async (writes) => {
+      this.groups.write(async (writes, tx) => {
         await this.assertFree(writes, tenantId, input);
         const now = new Date().toISOString();
-        return writes.insert({ tenantId, id: randomUUID(), ...fieldsOf(input), created: now, modified: now });
+        const group = await writes.insert({
+          tenantId,
+          id: randomUUID(),
+          ...fieldsOf(input),
+          created: now,
+          modified: now,
+        });
+        await this.audited(tx, tenantId, 'create', group.id, undefined, fieldsOf(input));
+        return group;
       }),
     );
   }
@@ -78,10 +92,11 @@ export class PasswordSyncGroupsService {
     expectedVersions?: readonly number[],
   ): Promise<VersionedGroup> {
     return this.retryOnConflict(() =>
-      this.groups.write(async (writes) => {
+      this.groups.write(async (writes, tx) => {
         // The row is ours until commit (on PostgreSQL the claim locks it), so what it returns is current.
         const claimed = await this.claim(writes, 'update', { tenantId, id, versions: expectedVersions });
         await this.assertFree(writes, tenantId, input, id);
+        await this.audited(tx, tenantId, 'update', id, await writes.current({ tenantId, id }), fieldsOf(input));
         const group = await writes.replace({
           tenantId,
           id,
@@ -97,10 +112,12 @@ export class PasswordSyncGroupsService {
   /** Deletes a group and its memberships (its sources are free again); `expectedVersions` as in update. */
   remove(tenantId: string, id: string, expectedVersions?: readonly number[]): Promise<void> {
     return this.retryOnConflict(() =>
-      this.groups.write(async (writes) => {
+      this.groups.write(async (writes, tx) => {
         // The group row first (as update claims it first): one lock order, so update and delete cannot deadlock.
+        const before = await writes.current({ tenantId, id, lock: true });
         await this.claim(writes, 'delete', { tenantId, id, versions: expectedVersions });
         await writes.deleteSources({ tenantId, id });
+        await this.audited(tx, tenantId, 'delete', id, before, undefined);
       }),
     );
   }
@@ -144,6 +161,19 @@ export class PasswordSyncGroupsService {
     if (taken.length > 0) throw new SourceAlreadyInGroupError(taken);
   }
 
+  /** One audit event, in the write's own transaction (docs/operations.md, "Audit trail"). */
+  private audited(
+    tx: Transaction,
+    tenantId: string,
+    action: AuditAction,
+    id: string,
+    before: GroupFields | undefined,
+    after: GroupFields | undefined,
+  ): Promise<void> {
+    const changes = changesOf(before, after);
+    return this.audit.record(tx, { tenantId, action, resourceType: 'password-sync-group', resourceId: id, changes });
+  }
+
   /**
    * A unique-constraint conflict means a concurrent request won a race the pre-check could not
    * see (it had not committed yet). Running the operation once more lets the pre-check see the
@@ -169,7 +199,7 @@ export class PasswordSyncGroupsService {
 }
 
 /** The fields a client sets (the DTO may carry more, such as `id`). */
-const fieldsOf = (input: PasswordSyncGroupInput) => ({
+const fieldsOf = (input: PasswordSyncGroupInput): GroupFields => ({
   name: input.name,
   passwordPolicyId: input.passwordPolicyId,
   sourceIds: input.sourceIds,

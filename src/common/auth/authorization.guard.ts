@@ -27,7 +27,10 @@ export class AuthorizationGuard implements CanActivate {
     if (!principal.authorities.has(requirement.authority)) missing.push(missingAuthority(requirement));
     if (!requirement.anyScope.some((scope) => principal.scopes.has(scope))) missing.push(missingScope(requirement));
     if (requirement.userToken && !principal.identityId) missing.push(USER_TOKEN_REQUIRED);
-    if (missing.length > 0) throw new ForbiddenError(missing);
+    if (missing.length > 0) {
+      request.accessDenied = missing;
+      throw new ForbiddenError(missing);
+    }
     return true;
   }
 }

@@ -3,6 +3,12 @@ import type { Database, Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { postgresPoolOf, resetSqliteTransaction, sqliteConnectionOf } from './driver-connections';
 
+/**
+ * A write transaction in progress, as `write` hands it to its work. A repository that must write
+ * in another's transaction (the audit trail, say) takes it, so both commit or roll back together.
+ */
+export type Transaction = EntityManager;
+
 /** The SQL dialects the service runs on, for the few queries written per dialect. */
 export type SqlDialect = 'sqlite' | 'postgres';
 
@@ -34,6 +40,8 @@ export class UnitOfWork {
   private readonly serializeOnSqlite: boolean;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly statements = new WeakMap<Database, Map<string, Statement>>();
+  /** SQLite: told how long each piece of work waited for its turn (set by metrics when on). */
+  onQueueWait?: (seconds: number) => void;
 
   constructor(private readonly dataSource: DataSource) {
     this.serializeOnSqlite = dataSource.options.type === 'better-sqlite3';
@@ -67,7 +75,7 @@ export class UnitOfWork {
     return this.oneAtATimeOnSqlite(() => work(this.dataSource.manager));
   }
 
-  write<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  write<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     if (!this.serializeOnSqlite) return this.dataSource.transaction(work);
     return this.oneAtATimeOnSqlite(async () => {
       try {
@@ -107,8 +115,17 @@ export class UnitOfWork {
     return statement;
   }
 
-  /** Runs `run` after every unit queued before it has settled: the SQLite rule's queue. */
-  private oneAtATimeOnSqlite<T>(run: () => Promise<T>): Promise<T> {
+  /** Runs `work` after every unit queued before it has settled: the SQLite rule's queue. */
+  private oneAtATimeOnSqlite<T>(work: () => Promise<T>): Promise<T> {
+    let run = work;
+    const observe = this.onQueueWait;
+    if (observe) {
+      const queued = performance.now();
+      run = () => {
+        observe((performance.now() - queued) / 1000);
+        return work();
+      };
+    }
     const result = this.tail.then(run, run);
     this.tail = result.catch(() => undefined);
     return result;

@@ -35,6 +35,8 @@ export class RedisRateLimitStore implements ThrottlerStorage, OnApplicationBoots
   private unthrottled = 0;
   private lastReminder = 0;
   private lastError = 'not connected yet';
+  /** Requests let through unthrottled since the process started (metrics). */
+  unthrottledTotal = 0;
   /** False until startup has waited for the first connection, and again while shutting down. */
   private startedUp = false;
 
@@ -79,9 +81,15 @@ export class RedisRateLimitStore implements ThrottlerStorage, OnApplicationBoots
     } catch (err) {
       this.failing((err as Error).message);
       this.unthrottled += 1;
+      this.unthrottledTotal += 1;
       this.remind();
       return { totalHits: 0, timeToExpire: Math.ceil(ttl / 1000), isBlocked: false, timeToBlockExpire: 0 };
     }
+  }
+
+  /** True while Redis is unreachable and requests go through unthrottled (metrics). */
+  get failingOpen(): boolean {
+    return this.failingSince !== undefined;
   }
 
   /** For readiness: a PING within the command timeout. */
