@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, sep } from 'node:path';
 import { loadConfig } from '../config/app-config';
 import { buildDataSourceOptions } from '../database/typeorm-options';
 
@@ -31,13 +31,22 @@ export interface BackupSummary {
  */
 export function knownMigrationTimestamp(): number {
   const options = buildDataSourceOptions(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, { tokensVerified: false }));
-  const folders = (options.migrations as string[]).map((pattern) => dirname(pattern));
+  const folders = (options.migrations as string[]).flatMap((pattern) => foldersOf(dirname(pattern)));
   const stamps = folders
     .flatMap((folder) => readdirSync(folder))
     .map((file) => /^(\d+)-.+\.(ts|js)$/.exec(file)?.[1])
     .filter((stamp): stamp is string => stamp !== undefined)
     .map(Number);
   return Math.max(...stamps);
+}
+
+/** The folders a migration folder pattern names (a `*` segment: every feature folder that has one). */
+function foldersOf(pattern: string): string[] {
+  const parts = pattern.split(sep);
+  const star = parts.indexOf('*');
+  if (star < 0) return existsSync(pattern) ? [pattern] : [];
+  const parent = parts.slice(0, star).join(sep) || sep;
+  return readdirSync(parent).flatMap((entry) => foldersOf([parent, entry, ...parts.slice(star + 1)].join(sep)));
 }
 
 /**
