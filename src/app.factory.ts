@@ -19,6 +19,7 @@ import {
   frameworkErrorHandler,
   newTrackingId,
 } from './common/http/client-errors';
+import { registerFormBodyParsers } from './common/http/form-bodies';
 import { securityHeaders } from './common/http/security-headers';
 import { PinoNestLogger, createRootLogger } from './common/logging/logger';
 import { setupSwagger } from './common/swagger/swagger-setup';
@@ -53,11 +54,16 @@ export interface CreateAppOptions {
 function useJsonOnlyBodies(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser(['application/json', 'text/plain', 'application/x-www-form-urlencoded']);
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, undefined);
-    // The default parser answers through done(); its type also allows a promise, so mark it.
-    else void parseJson(request, body as string, done);
-  });
+  // JSON Patch bodies (RFC 6902, PATCH routes) are JSON too.
+  fastify.addContentTypeParser(
+    ['application/json', 'application/json-patch+json'],
+    { parseAs: 'string' },
+    (request, body, done) => {
+      if (body === '') done(null, undefined);
+      // The default parser answers through done(); its type also allows a promise, so mark it.
+      else void parseJson(request, body as string, done);
+    },
+  );
 }
 
 /**
@@ -176,5 +182,6 @@ export async function createApp(
   setupSwagger(app);
   await app.init();
   useJsonOnlyBodies(fastify);
+  registerFormBodyParsers(fastify);
   return app;
 }

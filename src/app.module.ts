@@ -4,6 +4,7 @@ import { CoreModule } from './common/core.module';
 import type { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
 import { PasswordSyncGroupsModule } from './password-sync-groups/password-sync-groups.module';
+import { PersonalAccessTokensModule } from './personal-access-tokens/personal-access-tokens.module';
 
 @Module({})
 export class AppModule {
@@ -15,7 +16,13 @@ export class AppModule {
   ): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, logger), HealthModule, PasswordSyncGroupsModule, ...extraModules],
+      imports: [
+        CoreModule.forRoot(config, logger),
+        HealthModule,
+        PasswordSyncGroupsModule,
+        PersonalAccessTokensModule,
+        ...extraModules,
+      ],
     };
   }
 }

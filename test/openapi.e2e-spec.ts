@@ -52,6 +52,8 @@ describe('OpenAPI document', () => {
   it('names SailPoint operationIds and documents bearer security, user level and scopes on every operation', () => {
     const ops: Array<[string, string, Json]> = [];
     for (const [path, item] of Object.entries<Json>(doc.paths)) {
+      // Personal access tokens and /oauth/token: test/personal-access-tokens-openapi.e2e-spec.ts.
+      if (!path.startsWith('/password-sync-groups')) continue;
       for (const m of METHODS) if (item[m]) ops.push([m, path, item[m]]);
     }
     expect(ops.map(([m, p, o]) => `${m} ${p} ${o.operationId}`)).toEqual([
@@ -122,15 +124,18 @@ describe('OpenAPI document', () => {
       return o;
     };
     const operations = (d: Json) =>
-      Object.entries<Json>(d.paths).flatMap(([path, item]) =>
-        METHODS.filter((m) => item[m]).map((m) => ({ key: `${m} ${path}`, op: item[m] as Json })),
-      );
+      Object.entries<Json>(d.paths)
+        .filter(([path]) => path.startsWith('/password-sync-groups'))
+        .flatMap(([path, item]) =>
+          METHODS.filter((m) => item[m]).map((m) => ({ key: `${m} ${path}`, op: item[m] as Json })),
+        );
 
     it('has the same paths and operations with the same operationIds', () => {
-      expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(ref.paths).sort());
-      const ours = Object.fromEntries(operations(doc).map(({ key, op }) => [key, op.operationId]));
+      const ours = (d: Json) => Object.keys(d.paths).filter((p) => p.startsWith('/password-sync-groups'));
+      expect(ours(doc).sort()).toEqual(Object.keys(ref.paths).sort());
+      const oursIds = Object.fromEntries(operations(doc).map(({ key, op }) => [key, op.operationId]));
       const theirs = Object.fromEntries(operations(ref).map(({ key, op }) => [key, op.operationId]));
-      expect(ours).toEqual(theirs);
+      expect(oursIds).toEqual(theirs);
     });
 
     it('has the same parameters: name, location, required, type, format, bounds, default', () => {

@@ -25,6 +25,7 @@ describe.each(DATABASES)('migrations (%s)', (kind) => {
       'InitialSchema1795241300000',
       'ListIndexes1795244060000',
       'SourceIndexGroupFirst1795246000000',
+      'PersonalAccessTokens1796000000000',
     ]);
     const pending = await ds.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);

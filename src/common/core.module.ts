@@ -9,6 +9,7 @@ import { buildDataSourceOptions } from '../database/typeorm-options';
 import { AuthenticationGuard } from './auth/authentication.guard';
 import { AuthorizationGuard } from './auth/authorization.guard';
 import { JwtStrategy } from './auth/jwt.strategy';
+import { TokenChecks } from './auth/token-checks';
 import { VerificationKeys } from './auth/verification-keys';
 import { UnitOfWork } from './database/unit-of-work';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
@@ -56,6 +57,7 @@ export class CoreModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: ROOT_LOGGER, useValue: logger },
         VerificationKeys,
+        TokenChecks,
         JwtStrategy,
         UnitOfWork,
         // The global guards read route metadata on every request; this one remembers it.
@@ -66,7 +68,7 @@ export class CoreModule {
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
-      exports: [APP_CONFIG, ROOT_LOGGER, UnitOfWork, rateLimitStore],
+      exports: [APP_CONFIG, ROOT_LOGGER, UnitOfWork, TokenChecks, rateLimitStore],
     };
   }
 }

@@ -4,9 +4,13 @@ import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { PasswordSyncGroupSource } from '../password-sync-groups/password-sync-group-source.entity';
 import { PasswordSyncGroup } from '../password-sync-groups/password-sync-group.entity';
+import { PersonalAccessToken } from '../personal-access-tokens/personal-access-token.entity';
 
 /** Every entity of the service. A new feature module adds its entities here. */
-export const ENTITIES = [PasswordSyncGroup, PasswordSyncGroupSource];
+export const ENTITIES = [PasswordSyncGroup, PasswordSyncGroupSource, PersonalAccessToken];
+
+/** The personal-access-tokens feature keeps its migrations in its own folder. */
+const PERSONAL_ACCESS_TOKEN_MIGRATIONS = join(__dirname, '..', 'personal-access-tokens', 'migrations');
 
 /**
  * The one source of TypeORM options: the app (TypeOrmModule), the migration CLI
@@ -36,7 +40,10 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
       applicationName: 'password-sync-groups',
       // The server cancels a statement running longer than this; the request becomes a 500.
       extra: statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {},
-      migrations: [join(__dirname, 'migrations', 'postgres', '*.{ts,js}')],
+      migrations: [
+        join(__dirname, 'migrations', 'postgres', '*.{ts,js}'),
+        join(PERSONAL_ACCESS_TOKEN_MIGRATIONS, 'postgres', '*.{ts,js}'),
+      ],
       migrationsTransactionMode: 'each',
     };
   }
@@ -46,7 +53,10 @@ export function buildDataSourceOptions(config: AppConfig): DataSourceOptions {
     ...common,
     type: 'better-sqlite3',
     database,
-    migrations: [join(__dirname, 'migrations', 'sqlite', '*.{ts,js}')],
+    migrations: [
+      join(__dirname, 'migrations', 'sqlite', '*.{ts,js}'),
+      join(PERSONAL_ACCESS_TOKEN_MIGRATIONS, 'sqlite', '*.{ts,js}'),
+    ],
     // WAL lets readers proceed while a writer commits; foreign keys enforce the cascade.
     enableWAL: database !== ':memory:',
     prepareDatabase: (db: { pragma(sql: string): unknown }) => {

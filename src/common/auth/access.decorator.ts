@@ -10,8 +10,8 @@ export const IS_PUBLIC = 'access:public';
 export const ACCESS_REQUIREMENT = 'access:requirement';
 
 export interface AccessRequirement {
-  /** The user level the token must carry in `authorities`. */
-  authority: string;
+  /** The user level the token must carry in `authorities`; omitted: any user level (SailPoint's `Any`). */
+  authority?: string;
   /** Any one of these scopes grants access. */
   anyScope: readonly string[];
   /** Writes need a user token (one carrying `identity_id`), not a client-credentials token. */
@@ -24,7 +24,8 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
 /** In words, for the 403 response's description: what a token needs to be let through. */
 export function describeAccess(requirement: AccessRequirement): string {
   const scopes = requirement.anyScope.map((scope) => `\`${scope}\``).join(', ');
-  const parts = [`the user level (authority) \`${requirement.authority}\``, `one of the scopes ${scopes}`];
+  const parts = [`one of the scopes ${scopes}`];
+  if (requirement.authority) parts.unshift(`the user level (authority) \`${requirement.authority}\``);
   if (requirement.userToken) parts.push('a user token (one with `identity_id`; application tokens are refused)');
   return `This operation needs ${parts.join('; ')}.`;
 }
@@ -41,8 +42,10 @@ export function RequireAccess(requirement: AccessRequirement) {
     'JWT is expired': new UnauthorizedError('JWT is expired'),
     'JWT signature is invalid': new UnauthorizedError('JWT signature is invalid'),
     'Token without a required scope': new ForbiddenError([missingScope(requirement)]),
-    'Token without the user level': new ForbiddenError([missingAuthority(requirement)]),
   };
+  if (requirement.authority) {
+    examples['Token without the user level'] = new ForbiddenError([missingAuthority(requirement)]);
+  }
   if (requirement.userToken) examples['Application token'] = new ForbiddenError([USER_TOKEN_REQUIRED]);
   examples['Rate limit exceeded'] = 'RATE_LIMIT';
   examples['Internal fault'] = 'INTERNAL';
@@ -50,7 +53,7 @@ export function RequireAccess(requirement: AccessRequirement) {
   return applyDecorators(
     SetMetadata(ACCESS_REQUIREMENT, requirement),
     ApiBearerAuth(BEARER_SCHEME),
-    ApiExtension('x-sailpoint-userLevels', [requirement.authority]),
+    ApiExtension('x-sailpoint-userLevels', [requirement.authority ?? 'Any']),
     ApiExtension('x-required-scopes', [...requirement.anyScope]),
     ApiErrorExamples(examples, { 403: describeAccess(requirement) }),
   );
