@@ -64,11 +64,28 @@ describe('OpenAPI document', () => {
       'delete /password-sync-groups/{id} deletePasswordSyncGroup',
     ]);
     for (const [, , op] of ops) {
-      expect(op.security).toEqual([{ userAuth: [] }]);
+      // SailPoint's OAuth2 schemes (a PAT at /oauth/token) with the operation's scopes, or a bearer JWT.
+      const scopes = op['x-required-scopes'];
+      expect(op.security).toEqual(
+        op.operationId.startsWith('get')
+          ? [{ userAuth: scopes }, { applicationAuth: scopes }, { bearerAuth: [] }]
+          : [{ userAuth: scopes }, { bearerAuth: [] }],
+      );
       expect(op['x-sailpoint-userLevels']).toEqual(['ORG_ADMIN']);
       expect(op['x-required-scopes']).toContain('sp:scopes:all');
     }
-    expect(doc.components.securitySchemes.userAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const name of ['userAuth', 'applicationAuth']) {
+      expect(doc.components.securitySchemes[name]).toMatchObject({
+        type: 'oauth2',
+        flows: {
+          clientCredentials: {
+            tokenUrl: '/oauth/token',
+            scopes: expect.objectContaining({ 'sp:scopes:all': expect.any(String) }),
+          },
+        },
+      });
+    }
     expect(doc.servers.map((s: Json) => s.url)).toEqual(['/', '/v3', '/beta', '/v2024', '/v2025', '/v2026']);
   });
 

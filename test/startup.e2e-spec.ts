@@ -85,14 +85,11 @@ describe('startup banner', () => {
       SAIL_CLIENT_SECRET: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect(statSync(join(dataDir, 'dev-pat')).mode & 0o777).toBe(0o600);
-    const minted = await request(base!)
-      .post('/oauth/token')
-      .type('form')
-      .send({
-        grant_type: 'client_credentials',
-        client_id: first.SAIL_CLIENT_ID,
-        client_secret: first.SAIL_CLIENT_SECRET,
-      });
+    const minted = await request(base!).post('/oauth/token').type('form').send({
+      grant_type: 'client_credentials',
+      client_id: first.SAIL_CLIENT_ID,
+      client_secret: first.SAIL_CLIENT_SECRET,
+    });
     expect(minted.status).toBe(200);
     expect(minted.body).toMatchObject({ tenant_id: 'dev', identity_id: 'dev-admin', scope: 'sp:scopes:all' });
     const listed = await request(base!)

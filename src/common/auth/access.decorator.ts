@@ -1,9 +1,9 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
-import { ApiBearerAuth, ApiExtension } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import { DatabaseUnavailableError } from '../database/database-unavailable';
 import { ForbiddenError, UnauthorizedError } from '../errors/domain-error';
 import { ApiErrorExamples, type ErrorExample } from '../swagger/api-error-responses.decorator';
-import { BEARER_SCHEME } from '../swagger/swagger-setup';
+import { APPLICATION_AUTH_SCHEME, BEARER_SCHEME, USER_AUTH_SCHEME } from '../swagger/swagger-setup';
 import { USER_TOKEN_REQUIRED, missingAuthority, missingScope } from './access-problems';
 
 export const IS_PUBLIC = 'access:public';
@@ -52,6 +52,9 @@ export function RequireAccess(requirement: AccessRequirement) {
   examples['Database unavailable'] = new DatabaseUnavailableError();
   return applyDecorators(
     SetMetadata(ACCESS_REQUIREMENT, requirement),
+    // Alternatives, as SailPoint's specs list them: OAuth2 (a PAT exchanged at /oauth/token), or a bearer JWT.
+    ApiSecurity(USER_AUTH_SCHEME, [...requirement.anyScope]),
+    ...(requirement.userToken ? [] : [ApiSecurity(APPLICATION_AUTH_SCHEME, [...requirement.anyScope])]),
     ApiBearerAuth(BEARER_SCHEME),
     ApiExtension('x-sailpoint-userLevels', [requirement.authority ?? 'Any']),
     ApiExtension('x-required-scopes', [...requirement.anyScope]),

@@ -2,7 +2,20 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { API_VERSION_PREFIXES } from '../http/api-versions';
 
-export const BEARER_SCHEME = 'userAuth';
+/** A bearer JWT pasted in (from `npm start`, `npm run token` or an identity provider). */
+export const BEARER_SCHEME = 'bearerAuth';
+/** SailPoint's two OAuth2 schemes: Authorize with a personal access token's id and secret. */
+export const USER_AUTH_SCHEME = 'userAuth';
+export const APPLICATION_AUTH_SCHEME = 'applicationAuth';
+/** Relative: Swagger UI resolves it against the page, so it works on any host. */
+export const TOKEN_URL = '/oauth/token';
+/** The scopes offered in the Authorize dialog (none picked: the PAT's own scopes). */
+const OAUTH_SCOPES = {
+  'sp:scopes:all': 'access to all scopes',
+  'idn:password-sync-group:read': 'read password sync groups',
+  'idn:password-sync-group:manage': 'manage password sync groups',
+  'sp:my-personal-access-tokens:manage': 'manage your personal access tokens',
+};
 export const DOCS_PATH = 'docs';
 
 /** SailPoint's own tag description, then how to try the API on this service. */
@@ -19,7 +32,7 @@ Refer to [Managing Password Sync Groups](https://documentation.sailpoint.com/saa
 
 **Trying it here**
 
-1. **Authorize** with a bearer JWT carrying the \`ORG_ADMIN\` authority and a scope of this API. In development the service prints a ready-to-paste token when it starts; \`npm run token\` mints another.
+1. **Authorize** with a bearer JWT carrying the \`ORG_ADMIN\` authority and a scope of this API. In development the service prints a ready-to-paste token when it starts; \`npm run token\` mints another. Or, under **userAuth**, sign in as SailPoint's tools do: a personal access token's id as client_id and its secret as client_secret (in development \`npm start\` prints one as SAIL_CLIENT_ID / SAIL_CLIENT_SECRET).
 2. Pick a **server**: the bare path, or one of SailPoint's version prefixes. All of them serve the same operations on the same data.
 3. Open an operation, press **Try it out**, then **Execute**. Every error example below is a body the service really sends; each response carries an \`X-Tracking-Id\` header that is also written in the service's log.`;
 
@@ -42,6 +55,27 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
           'A JWT as SailPoint issues them: `tenant_id`, `authorities` (needs `ORG_ADMIN`), `scope`, `client_id`, and `identity_id` for user tokens.',
       },
       BEARER_SCHEME,
+    )
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        description:
+          "SailPoint's personal access token sign-in: a PAT's id as client_id and its secret as client_secret are " +
+          "exchanged at `POST /oauth/token` (client credentials) for a token acting as the PAT's owner. In development, " +
+          "`npm start` prints a PAT (SAIL_CLIENT_ID / SAIL_CLIENT_SECRET). Pick no scope to get all of the PAT's.",
+        flows: { clientCredentials: { tokenUrl: TOKEN_URL, scopes: OAUTH_SCOPES } },
+      },
+      USER_AUTH_SCHEME,
+    )
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        description:
+          "SailPoint's client-credentials scheme. This service issues tokens for personal access tokens only, so it " +
+          'works exactly as userAuth: client_id and client_secret of a PAT.',
+        flows: { clientCredentials: { tokenUrl: TOKEN_URL, scopes: OAUTH_SCOPES } },
+      },
+      APPLICATION_AUTH_SCHEME,
     );
   for (const prefix of API_VERSION_PREFIXES) config.addServer(`/${prefix}`, `SailPoint's /${prefix} prefix`);
   return SwaggerModule.createDocument(app, config.build(), {
