@@ -4,6 +4,14 @@ import type { Response } from 'supertest';
 import { PersonalAccessToken } from '../src/personal-access-tokens/personal-access-token.entity';
 import { DATABASES } from './support/databases';
 import { PAT, clearPats, patRows } from './support/personal-access-tokens';
+import {
+  TEST_REDIS_URL,
+  assertRedisReachable,
+  deleteKeys,
+  describeWithRedis,
+  keysUnder,
+  uniqueKeyPrefix,
+} from './support/redis';
 import { startTestApp, type TestApp } from './support/test-app';
 
 /**
@@ -335,5 +343,36 @@ describe.each(DATABASES)('personal access tokens under attack (%s)', (kind) => {
         { seed: SEED, numRuns: RUNS },
       );
     });
+  });
+});
+
+describeWithRedis('failed token requests counted in Redis, across instances', () => {
+  const prefix = uniqueKeyPrefix();
+  let a: TestApp;
+  let b: TestApp;
+  beforeAll(async () => {
+    await assertRedisReachable(TEST_REDIS_URL!);
+    const env = { REDIS_URL: TEST_REDIS_URL!, REDIS_KEY_PREFIX: prefix, OAUTH_FAILED_ATTEMPTS_PER_CLIENT: '3' };
+    a = await startTestApp('sqlite', env);
+    b = await startTestApp('sqlite', env);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await deleteKeys(TEST_REDIS_URL!, prefix);
+  });
+
+  it('3 failures on A block that client id on B too (429 with Retry-After)', async () => {
+    const guess = (t: TestApp) =>
+      t
+        .http()
+        .post(TOKEN)
+        .type('form')
+        .send({ grant_type: 'client_credentials', client_id: 'c'.repeat(32), client_secret: 'guess' });
+    for (let i = 0; i < 3; i++) expect((await guess(a)).status).toBe(401);
+    const blocked = await guess(b);
+    expect([blocked.status, blocked.body]).toEqual([429, { message: ' Rate Limit Exceeded ' }]);
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(290);
+    expect((await keysUnder(TEST_REDIS_URL!, prefix)).filter((k) => k.includes('oauth-failures'))).toHaveLength(2);
   });
 });
