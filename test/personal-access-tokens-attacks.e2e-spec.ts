@@ -261,8 +261,8 @@ describe.each(DATABASES)('personal access tokens under attack (%s)', (kind) => {
       const caller = fc.record({
         tenant: fc.constantFrom('acme', 'globex'),
         identityId: fc.constantFrom('alice', 'bob', undefined),
-        authorities: fc.constantFrom(['ORG_ADMIN'], ['HELPDESK'], []),
-        scopes: fc.constantFrom(
+        authorities: fc.constantFrom<string[]>(['ORG_ADMIN'], ['HELPDESK'], []),
+        scopes: fc.constantFrom<string[]>(
           ['sp:scopes:all'],
           ['sp:my-personal-access-tokens:manage'],
           ['idn:password-sync-group:read'],

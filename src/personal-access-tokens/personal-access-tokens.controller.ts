@@ -16,6 +16,7 @@ import {
 } from '@nestjs/common';
 import {
   ApiBody,
+  ApiConsumes,
   ApiExtraModels,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -193,6 +194,7 @@ export class PersonalAccessTokensController {
       "patch; a new `expirationDate` must be in the future; new scopes must be within the caller's. Only the owner " +
       'patches. Access tokens already issued keep their scopes until they expire.',
   })
+  @ApiConsumes('application/json-patch+json', 'application/json')
   @ApiBody({
     required: true,
     schema: { type: 'array', items: { $ref: getSchemaPath(JsonPatchOperationDto) } },
