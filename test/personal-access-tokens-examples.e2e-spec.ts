@@ -75,7 +75,7 @@ const CALLS: Record<string, Call> = {
   'Internal fault': { app: 'broken', seed: [MINE] },
   'Database unavailable': { app: 'down' },
   "listPersonalAccessTokens / Other users' tokens without the right": { token: { authorities: ['HELPDESK'] } },
-  'listPersonalAccessTokens / filters sent': { query: 'filters=lastUsed%20isnull' },
+  'listPersonalAccessTokens / Unsupported filter': { query: 'filters=name%20eq%20%22x%22' },
   'createPersonalAccessToken / Never expires, not acknowledged': { body: { name: 'x' } },
   'createPersonalAccessToken / Expiry in the past': { body: { name: 'x', expirationDate: PAST } },
   'createPersonalAccessToken / Name already taken': { seed: [{ ...MINE, name: 'NodeJS Integration' }] },

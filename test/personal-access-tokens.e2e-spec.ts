@@ -236,13 +236,30 @@ describe.each(DATABASES)('personal access tokens API (%s)', (kind) => {
 
     const bad = await t.http().get(`${PAT}?limit=251`).set('Authorization', asUser());
     expect(bad.status).toBe(400);
-    const filters = await t.http().get(`${PAT}?filters=lastUsed%20isnull`).set('Authorization', asUser());
-    expect(filters.status).toBe(400);
-    expect(filters.body).toEqual(
-      badRequestBody(filters.headers['x-tracking-id'], [
-        'filters is not supported by this service; list without it and filter on lastUsed yourself.',
-      ]),
+    // SailPoint's filters on lastUsed: isnull, and le a date-time.
+    await t.dataSource.query(
+      `UPDATE personal_access_token SET last_used = '2026-01-01T00:00:00.000Z' WHERE id = '${String(alice[0])}'`,
     );
+    await t.dataSource.query(
+      `UPDATE personal_access_token SET last_used = '2026-03-01T00:00:00.000Z' WHERE id = '${String(alice[1])}'`,
+    );
+    const filtered = async (query: string) => {
+      const res = await t.http().get(`${PAT}?owner-id=me&${query}`).set('Authorization', asUser());
+      expect(res.status).toBe(200);
+      return res.body.map((p: { id: string }) => p.id) as string[];
+    };
+    expect(await filtered('filters=lastUsed%20isnull')).toEqual([alice[2]]);
+    expect(await filtered('filters=lastUsed%20le%202026-02-01T00:00:00.000Z')).toEqual([alice[0]]);
+    expect(await filtered('filters=lastUsed%20le%20%222026-03-01T00:00:00Z%22&count=true')).toEqual(alice.slice(0, 2));
+    for (const bad of ['name%20eq%20%22x%22', 'lastUsed%20le%20yesterday', 'lastUsed%20isnull%20and%20x']) {
+      const res = await t.http().get(`${PAT}?filters=${bad}`).set('Authorization', asUser());
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual(
+        badRequestBody(res.headers['x-tracking-id'], [
+          `filters supports lastUsed le <date-time> and lastUsed isnull (got ${JSON.stringify(decodeURIComponent(bad))}).`,
+        ]),
+      );
+    }
   });
 
   it("others' tokens need ORG_ADMIN with an all-personal-access-tokens scope", async () => {

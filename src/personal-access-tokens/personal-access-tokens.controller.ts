@@ -45,8 +45,9 @@ import {
 import { PAT_ID } from './pat-secrets';
 import { CREATE_TOKEN, DELETE_TOKEN, LIST_TOKENS, PATCH_TOKEN } from './personal-access-tokens.access';
 import {
-  PersonalAccessTokensService,
   NEVER_EXPIRES_UNACKNOWLEDGED,
+  PersonalAccessTokensService,
+  filtersProblem,
   pastExpiry,
 } from './personal-access-tokens.service';
 import {
@@ -116,7 +117,9 @@ export class PersonalAccessTokensController {
     name: 'filters',
     required: false,
     type: String,
-    description: 'Not supported by this service: a request with `filters` is a 400 (rather than an unfiltered list).',
+    description:
+      'Filter results using the standard syntax described in [V3 API Standard Collection Parameters](https://developer.sailpoint.com/idn/api/standard-collection-parameters#filtering-results)\n\nFiltering is supported for the following fields and operators:\n\n**lastUsed**: *le, isnull* (one expression; anything else is a 400).',
+    example: 'lastUsed le 2023-02-05T10:59:27.214Z',
   })
   @ApiOkResponse({
     description: 'List of personal access tokens.',
@@ -130,9 +133,7 @@ export class PersonalAccessTokensController {
   })
   @ApiErrorExamples({
     "Other users' tokens without the right": new OthersTokensForbiddenError('read'),
-    'filters sent': new BadRequestError(
-      'filters is not supported by this service; list without it and filter on lastUsed yourself.',
-    ),
+    'Unsupported filter': new BadRequestError(filtersProblem('name eq "x"')),
   })
   async listPersonalAccessTokens(
     @CurrentPrincipal() principal: Principal,
@@ -141,15 +142,13 @@ export class PersonalAccessTokensController {
     @Query('filters') filters: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<PatView[]> {
-    if (filters !== undefined) {
-      throw new BadRequestError(
-        'filters is not supported by this service; list without it and filter on lastUsed yourself.',
-      );
-    }
     if (ownerId !== undefined && typeof ownerId !== 'string') {
       throw new BadRequestError(`owner-id must be given once (got ${shown(ownerId)}).`);
     }
-    return sendPage(reply, await this.tokens.list(principal, ownerId, paging));
+    if (filters !== undefined && typeof filters !== 'string') {
+      throw new BadRequestError(`filters must be given once (got ${shown(filters)}).`);
+    }
+    return sendPage(reply, await this.tokens.list(principal, ownerId, filters, paging));
   }
 
   @Post()

@@ -80,13 +80,25 @@ export class PersonalAccessTokensRepository {
   async list(args: {
     tenantId: string;
     ownerId?: string;
+    /** SailPoint's `filters` on lastUsed: never used, or used at or before a time. */
+    lastUsed?: { isNull: true } | { atOrBefore: string };
     limit: number;
     offset: number;
     withTotal: boolean;
   }): Promise<Page<PatRecord>> {
-    const { tenantId, ownerId, limit, offset, withTotal } = args;
-    const where = ownerId === undefined ? 'tenant_id = ?' : 'tenant_id = ? AND owner_id = ?';
-    const params: unknown[] = ownerId === undefined ? [tenantId] : [tenantId, ownerId];
+    const { tenantId, ownerId, lastUsed, limit, offset, withTotal } = args;
+    let where = 'tenant_id = ?';
+    const params: unknown[] = [tenantId];
+    if (ownerId !== undefined) {
+      where += ' AND owner_id = ?';
+      params.push(ownerId);
+    }
+    if (lastUsed && 'isNull' in lastUsed) where += ' AND last_used IS NULL';
+    else if (lastUsed) {
+      // ISO-8601 UTC text with milliseconds orders as time.
+      where += ' AND last_used <= ?';
+      params.push(lastUsed.atOrBefore);
+    }
     const rows =
       limit === 0
         ? []

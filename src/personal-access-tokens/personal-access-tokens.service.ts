@@ -67,8 +67,10 @@ export class PersonalAccessTokensService {
   list(
     principal: Principal,
     ownerIdParam: string | undefined,
+    filters: string | undefined,
     paging: { limit: number; offset: number; count: boolean },
   ): Promise<Page<PatView>> {
+    const lastUsed = filters === undefined ? undefined : parseFilters(filters);
     let ownerId = ownerIdParam;
     if (ownerId !== undefined && (ownerId.length === 0 || ownerId.length > 255 || ownerId.includes('\u0000'))) {
       throw new BadRequestError(
@@ -84,6 +86,7 @@ export class PersonalAccessTokensService {
       .list({
         tenantId: principal.tenantId,
         ownerId,
+        lastUsed,
         limit: paging.limit,
         offset: paging.offset,
         withTotal: paging.count,
@@ -164,6 +167,24 @@ export class PersonalAccessTokensService {
     if (at <= Date.now()) throw new BadRequestError(pastExpiry(date));
     return new Date(at).toISOString();
   }
+}
+
+export const filtersProblem = (value: string) =>
+  `filters supports lastUsed le <date-time> and lastUsed isnull (got ${JSON.stringify(value)}).`;
+
+/**
+ * SailPoint's `filters` for this list: `lastUsed le <date-time>` (a quoted or bare ISO-8601
+ * date-time) or `lastUsed isnull`, one of them; anything else is a 400 rather than an
+ * unfiltered answer.
+ */
+export function parseFilters(value: string): { isNull: true } | { atOrBefore: string } {
+  const text = value.trim();
+  if (/^lastUsed\s+isnull$/i.test(text)) return { isNull: true };
+  const match = /^lastUsed\s+le\s+"?([^"\s]+)"?$/i.exec(text);
+  if (match && expirationDateProblem(match[1]) === undefined) {
+    return { atOrBefore: new Date(Date.parse(match[1])).toISOString() };
+  }
+  throw new BadRequestError(filtersProblem(value));
 }
 
 /** `sp:scopes:all` when the creating token holds it, else exactly the creating token's scopes. */
