@@ -5,6 +5,7 @@ import type { AppConfig } from './config/app-config';
 import { HealthModule } from './health/health.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PasswordSyncGroupsModule } from './password-sync-groups/password-sync-groups.module';
+import { PersonalAccessTokensModule } from './personal-access-tokens/personal-access-tokens.module';
 
 @Module({})
 export class AppModule {
@@ -21,6 +22,7 @@ export class AppModule {
         ObservabilityModule.forRoot(config),
         HealthModule,
         PasswordSyncGroupsModule,
+        PersonalAccessTokensModule,
         ...extraModules,
       ],
     };

@@ -8,6 +8,7 @@ import { ROOT_LOGGER } from './common/logging/logger';
 import { DOCS_PATH } from './common/swagger/swagger-setup';
 import { STARTUP_CONNECT_ATTEMPTS, STARTUP_CONNECT_DELAY_MS } from './database/run-migrations';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { ensureDevPat } from './personal-access-tokens/dev-pat';
 import { baseUrlOf, startupBanner } from './startup-banner';
 
 async function bootstrap(): Promise<void> {
@@ -38,7 +39,10 @@ async function bootstrap(): Promise<void> {
   );
   // In development, for the person at the terminal: where things are and a token to paste into
   // Swagger UI. Elsewhere stdout carries JSON log lines only.
-  if (config.env === 'development') process.stdout.write(startupBanner(config, base));
+  if (config.env === 'development') {
+    const signIn = config.personalAccessTokens.devPat ? await ensureDevPat(app, config) : undefined;
+    process.stdout.write(startupBanner(config, base, new Date(), signIn));
+  }
 }
 
 /**

@@ -21,7 +21,13 @@ export function baseUrlOf(address: AddressInfo | string | null, config: AppConfi
  * valid for a few hours, so that a person can paste it into Swagger UI's Authorize dialog
  * without any command line.
  */
-export function startupBanner(config: AppConfig, baseUrl: string, now: Date = new Date()): string {
+export function startupBanner(
+  config: AppConfig,
+  baseUrl: string,
+  now: Date = new Date(),
+  /** The development PAT (see ensureDevPat), printed as the SAIL_* lines SailPoint's SDK and CLI read. */
+  signIn?: { clientId: string; clientSecret: string },
+): string {
   const db = config.database.type === 'sqlite' ? `SQLite at ${config.database.database}` : 'PostgreSQL';
   const prefixes = API_VERSION_PREFIXES.map((p) => `/${p}`).join(', ');
   const lines = [
@@ -45,6 +51,14 @@ export function startupBanner(config: AppConfig, baseUrl: string, now: Date = ne
     );
   } else {
     lines.push('  Token: npm run token   (mints a JWT the service accepts; see README)');
+  }
+  if (signIn) {
+    lines.push(
+      '  SailPoint SDK / CLI: paste into a shell (development PAT of user "dev-admin", tenant "dev"; README "Sign in like SailPoint"):',
+      `         export SAIL_BASE_URL=${baseUrl}`,
+      `         export SAIL_CLIENT_ID=${signIn.clientId}`,
+      `         export SAIL_CLIENT_SECRET=${signIn.clientSecret}`,
+    );
   }
   return lines.join('\n') + '\n';
 }

@@ -26,19 +26,22 @@ interface Operation {
   requestExample?: Json;
 }
 
-const operations: Operation[] = Object.entries<Json>(doc.paths).flatMap(([path, item]) =>
-  (['get', 'post', 'put', 'delete'] as const)
-    .filter((method) => item[method])
-    .map((method) => {
-      const examples = item[method].requestBody?.content?.['application/json']?.examples as Json | undefined;
-      return {
-        operationId: item[method].operationId as string,
-        method,
-        path,
-        requestExample: examples ? (Object.values(examples)[0] as Json).value : undefined,
-      };
-    }),
-);
+// The password sync groups API; personal access tokens have their own suite.
+const operations: Operation[] = Object.entries<Json>(doc.paths)
+  .filter(([path]) => path.startsWith('/password-sync-groups'))
+  .flatMap(([path, item]) =>
+    (['get', 'post', 'put', 'delete'] as const)
+      .filter((method) => item[method])
+      .map((method) => {
+        const examples = item[method].requestBody?.content?.['application/json']?.examples as Json | undefined;
+        return {
+          operationId: item[method].operationId as string,
+          method,
+          path,
+          requestExample: examples ? (Object.values(examples)[0] as Json).value : undefined,
+        };
+      }),
+  );
 
 interface Documented {
   op: Operation;

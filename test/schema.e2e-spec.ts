@@ -26,6 +26,7 @@ describe.each(DATABASES)('migrations (%s)', (kind) => {
       'ListIndexes1795244060000',
       'SourceIndexGroupFirst1795246000000',
       'AuditEvents1795250000000',
+      'PersonalAccessTokens1796000000000',
     ]);
     const pending = await ds.driver.createSchemaBuilder().log();
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode, verify } from 'jsonwebtoken';
@@ -71,6 +71,41 @@ describe('startup banner', () => {
     const listed = await request(base!).get('/v3/password-sync-groups').set('Authorization', `Bearer ${token}`);
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual([created.body]);
+  });
+
+  it('in development creates one PAT (secret in DATA_DIR/dev-pat, 0600) and prints the SAIL_* lines; a restart reuses it', async () => {
+    main = await startMain(env({ NODE_ENV: 'development' }));
+    const exports = () =>
+      Object.fromEntries([...main!.stdout.matchAll(/^ {9}export (SAIL_\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
+    const first = exports();
+    const { base } = read(main.stdout);
+    expect(first).toEqual({
+      SAIL_BASE_URL: base,
+      SAIL_CLIENT_ID: expect.stringMatching(/^[0-9a-f]{32}$/),
+      SAIL_CLIENT_SECRET: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(statSync(join(dataDir, 'dev-pat')).mode & 0o777).toBe(0o600);
+    const minted = await request(base!).post('/oauth/token').type('form').send({
+      grant_type: 'client_credentials',
+      client_id: first.SAIL_CLIENT_ID,
+      client_secret: first.SAIL_CLIENT_SECRET,
+    });
+    expect(minted.status).toBe(200);
+    expect(minted.body).toMatchObject({ tenant_id: 'dev', identity_id: 'dev-admin', scope: 'sp:scopes:all' });
+    const listed = await request(base!)
+      .get('/v3/password-sync-groups')
+      .set('Authorization', `Bearer ${minted.body.access_token}`);
+    expect(listed.status).toBe(200);
+
+    await main.stop();
+    main = await startMain(env({ NODE_ENV: 'development' }));
+    expect({ ...exports(), SAIL_BASE_URL: undefined }).toEqual({ ...first, SAIL_BASE_URL: undefined });
+    const { base: again } = read(main.stdout);
+    const pats = await request(again!)
+      .get('/personal-access-tokens')
+      .set('Authorization', `Bearer ${minted.body.access_token}`);
+    expect(pats.status).toBe(200);
+    expect(pats.body.map((p: { id: string }) => p.id)).toEqual([first.SAIL_CLIENT_ID]);
   });
 
   it('in development with JWT_SECRET, the token is signed with that secret', async () => {

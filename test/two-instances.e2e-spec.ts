@@ -177,4 +177,45 @@ const runnable = DATABASES.includes('postgres') && TEST_REDIS_URL !== undefined;
       `group ${created.id}: created on A (200), read on B (200), updated on B (200, seen on A), deleted on B (204), gone on A (404); database empty`,
     );
   });
+
+  it('a PAT made on A mints a token on B; deleting it on B stops that token on A within PAT_CHECK_CACHE_SECONDS', async () => {
+    const user = `Bearer ${mintToken(key, { tenant: 'acme', clientId: 'pat-maker', identityId: 'alice' })}`;
+    const made = await fetch(`${a.url}/personal-access-tokens`, {
+      method: 'POST',
+      headers: { authorization: user, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'two instances', userAwareTokenNeverExpires: true }),
+    });
+    expect(made.status).toBe(200);
+    const pat = (await made.json()) as { id: string; secret: string };
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: pat.id,
+      client_secret: pat.secret,
+    });
+    const minted = await fetch(`${b.url}/oauth/token`, { method: 'POST', body: form });
+    expect(minted.status).toBe(200);
+    const auth = { authorization: `Bearer ${((await minted.json()) as { access_token: string }).access_token}` };
+    // A checks the PAT and remembers it is alive.
+    expect((await fetch(`${a.url}/v3/password-sync-groups`, { headers: auth })).status).toBe(200);
+
+    const deleted = await fetch(`${b.url}/personal-access-tokens/${pat.id}`, {
+      method: 'DELETE',
+      headers: { authorization: user },
+    });
+    expect(deleted.status).toBe(204);
+    const deletedAt = Date.now();
+    expect((await fetch(`${b.url}/v3/password-sync-groups`, { headers: auth })).status).toBe(401);
+    expect((await fetch(`${a.url}/oauth/token`, { method: 'POST', body: form })).status).toBe(401);
+    let status = 200;
+    while (status === 200 && Date.now() - deletedAt < 10_000) {
+      status = (await fetch(`${a.url}/v3/password-sync-groups`, { headers: auth })).status;
+      if (status === 200) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const after = Date.now() - deletedAt;
+    expect(status).toBe(401);
+    expect(after).toBeLessThanOrEqual(5_000 + 500);
+    say(
+      `PAT ${pat.id}: made on A, minted on B, deleted on B: refused on B at once, on A after ${after} ms (bound 5 s)`,
+    );
+  });
 });

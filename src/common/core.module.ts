@@ -8,6 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { STARTUP_CONNECT_ATTEMPTS, STARTUP_CONNECT_DELAY_MS, initializeDataSource } from '../database/run-migrations';
 import { buildDataSourceOptions } from '../database/typeorm-options';
 import { JwtStrategy } from './auth/jwt.strategy';
+import { TokenChecks } from './auth/token-checks';
 import { VerificationKeys } from './auth/verification-keys';
 import { UnitOfWork } from './database/unit-of-work';
 import { AllExceptionsFilter } from './errors/all-exceptions.filter';
@@ -65,6 +66,7 @@ export class CoreModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: ROOT_LOGGER, useValue: logger },
         VerificationKeys,
+        TokenChecks,
         JwtStrategy,
         UnitOfWork,
         // Authentication → rate limit → authorization; why this order: global-guards.ts.
@@ -72,7 +74,7 @@ export class CoreModule {
         { provide: APP_PIPE, useClass: ApiValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
       ],
-      exports: [APP_CONFIG, ROOT_LOGGER, UnitOfWork, rateLimitStore],
+      exports: [APP_CONFIG, ROOT_LOGGER, UnitOfWork, TokenChecks, rateLimitStore],
     };
   }
 }

@@ -5,12 +5,14 @@ import { ConfigError, readVariables, setVariables } from './env-variables';
 import { httpSettings, HttpVariables, type HttpSettings } from './http.config';
 import { LoggingVariables, type LogLevel } from './logging.config';
 import { metricsSettings, MetricsVariables, type MetricsSettings } from './metrics.config';
+import { signInSettings, SignInVariables, type SignInSettings } from './sign-in.config';
 import { rateLimitSettings, RateLimitVariables, type RateLimitSettings } from './rate-limit.config';
 
 export { ConfigError } from './env-variables';
 export { PRODUCTION_KEY_REQUIRED } from './auth.config';
 export type { ClaimNames, JwtConfig, JwtKeyConfig } from './auth.config';
 export type { DatabaseConfig, DatabasePoolConfig } from './database.config';
+export type { PersonalAccessTokenConfig } from './sign-in.config';
 
 class EnvironmentVariables {
   @IsOptional()
@@ -30,13 +32,14 @@ const CONCERNS = [
   LoggingVariables,
   HttpVariables,
   MetricsVariables,
+  SignInVariables,
 ] as const;
 
 /** The names of every variable the service reads (`.env.example` must list each). */
 export const environmentVariableNames = (): string[] => CONCERNS.flatMap((concern) => Object.keys(new concern()));
 
 /** The validated, typed configuration: one section per concern (see src/config/*.config.ts). */
-export interface AppConfig extends DatabaseSettings, RateLimitSettings, HttpSettings, MetricsSettings {
+export interface AppConfig extends DatabaseSettings, RateLimitSettings, HttpSettings, MetricsSettings, SignInSettings {
   env: EnvironmentVariables['NODE_ENV'];
   jwt: JwtConfig;
   logLevel: LogLevel;
@@ -68,6 +71,7 @@ export function loadConfig(
   const logging = read(LoggingVariables);
   const http = read(HttpVariables);
   const metrics = read(MetricsVariables);
+  const signIn = read(SignInVariables);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     env: core.NODE_ENV,
@@ -77,5 +81,6 @@ export function loadConfig(
     logLevel: logging.LOG_LEVEL,
     ...httpSettings(http),
     ...metricsSettings(metrics),
+    ...signInSettings(signIn),
   };
 }

@@ -69,7 +69,7 @@ describe('Swagger UI in Chromium', () => {
     await page.locator('.opblock-tag-section').first().waitFor();
     expect(await page.locator('.opblock-tag').first().innerText()).toContain('Trying it here');
     const ids = await page
-      .locator('.opblock')
+      .locator('.opblock[id^="operations-Password_Sync_Groups-"]')
       .evaluateAll((blocks) => blocks.map((b) => b.id.replace('operations-Password_Sync_Groups-', '')));
     // The per-service operations first: what SailPoint's current SDKs call.
     expect(ids).toEqual([
@@ -95,9 +95,11 @@ describe('Swagger UI in Chromium', () => {
     await page.locator('.auth-wrapper button.authorize').click();
     const dialog = page.locator('.dialog-ux .modal-ux');
     await dialog.waitFor();
-    await dialog.locator('input').first().fill(t.token());
-    await dialog.locator('.auth-btn-wrapper button.authorize').click();
-    await dialog.locator('button.btn-done').click();
+    // The bearer option, beside SailPoint's two OAuth2 schemes.
+    const bearer = dialog.locator('.auth-container', { hasText: 'bearerAuth' });
+    await bearer.locator('input').first().fill(t.token());
+    await bearer.locator('.auth-btn-wrapper button.authorize').click();
+    await dialog.locator('button.btn-done').first().click();
     await dialog.waitFor({ state: 'detached' });
     expect(await page.locator('.auth-wrapper button.authorize').getAttribute('class')).toContain('locked');
   });
@@ -156,6 +158,58 @@ describe('Swagger UI in Chromium', () => {
     expect(body).toEqual(created);
     await screenshotResponse(op, '4-get-v1.png');
     await page.screenshot({ path: join(SCREENSHOTS, '5-full-page.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("authorizes with a personal access token's client id and secret (OAuth2), and Try it out works", async () => {
+    const pat = await t
+      .http()
+      .post('/personal-access-tokens')
+      .set('Authorization', t.bearer({ identityId: 'swagger-user', userName: 'swagger.user' }))
+      .send({ name: 'Swagger UI', userAwareTokenNeverExpires: true });
+    expect(pat.status).toBe(200);
+
+    await page.locator('.auth-wrapper button.authorize').click();
+    const dialog = page.locator('.dialog-ux .modal-ux');
+    await dialog.waitFor();
+    // Sign out of the bearer token first, so the request can only carry the PAT's token.
+    const bearer = dialog.locator('.auth-container', { hasText: 'bearerAuth' });
+    await bearer.locator('button', { hasText: 'Logout' }).click();
+    const oauth = dialog.locator('.auth-container').filter({ has: page.locator('h4', { hasText: /^\s*userAuth/ }) });
+    await oauth
+      .locator('input[type="text"]')
+      .first()
+      .fill(pat.body.id as string);
+    await oauth
+      .locator('input[type="password"]')
+      .first()
+      .fill(pat.body.secret as string);
+    await page.screenshot({ path: join(SCREENSHOTS, '5-authorize-pat.png') });
+    await oauth.locator('.auth-btn-wrapper button.authorize').click();
+    await oauth.locator('button', { hasText: 'Logout' }).waitFor();
+    expect(await oauth.innerText()).not.toContain('Auth Error');
+    await dialog.locator('button.btn-done').first().click();
+    await dialog.waitFor({ state: 'detached' });
+
+    const op = operation('getPasswordSyncGroups');
+    // Still open in "Try it out" mode from the previous test: clear its response and execute again.
+    await op.locator('button.btn-clear').click();
+    await op.locator('button.execute').click();
+    const response = op.locator('.live-responses-table .response').first();
+    await response.waitFor();
+    expect((await response.locator('.response-col_status').innerText()).trim()).toBe('200');
+    const body = JSON.parse(await response.locator('.response-col_description pre').first().innerText()) as unknown;
+    expect(body).toEqual([created]);
+    // The token came from /oauth/token for this PAT: it recorded its use.
+    const [row] = await t.dataSource.query<Array<{ last_used: string | null }>>(
+      'SELECT last_used FROM personal_access_token WHERE id = ?',
+      [pat.body.id],
+    );
+    expect(row.last_used).toMatch(ISO_UTC);
+    const curl = await op.locator('.curl-command').innerText();
+    expect(curl).toMatch(/Authorization: Bearer eyJ/);
+    expect(curl).not.toContain(t.token().slice(-20));
+    await screenshotResponse(op, '6-list-with-pat.png');
     expect(pageErrors).toEqual([]);
   });
 });

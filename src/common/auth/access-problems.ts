@@ -1,7 +1,7 @@
 /** What a route requires of a token (declared with `@RequireAccess`). */
 export interface AccessRequirement {
-  /** The user level the token must carry in `authorities`. */
-  authority: string;
+  /** The user level the token must carry in `authorities`; omitted: any user level (SailPoint's `Any`). */
+  authority?: string;
   /** Any one of these scopes grants access. */
   anyScope: readonly string[];
   /** Writes need a user token (one carrying `identity_id`), not a client-credentials token. */

@@ -9,6 +9,7 @@ import { AuthenticationGuard, failureReason } from './authentication.guard';
 import { mintToken } from './dev-token';
 import { JwtStrategy } from './jwt.strategy';
 import type { Principal } from './principal';
+import { TokenChecks } from './token-checks';
 import { VerificationKeys } from './verification-keys';
 import type { AuthenticatedRequest } from './request-context';
 
@@ -181,7 +182,7 @@ describe('AuthenticationGuard.canActivate with the real JwtStrategy', () => {
   const guard = new AuthenticationGuard(new Reflector());
   const config = loadConfig({ JWT_SECRET: SECRET, DATA_DIR: '/nonexistent' });
   // Registers the 'jwt' strategy with passport, as the Nest module does at boot.
-  new JwtStrategy(config, new VerificationKeys(config));
+  new JwtStrategy(config, new VerificationKeys(config), new TokenChecks());
 
   async function authenticate(authorization?: string): Promise<AuthenticatedRequest> {
     const request = requestWith(authorization);

@@ -24,7 +24,8 @@ export class AuthorizationGuard implements CanActivate {
     if (!requirement) throw new ForbiddenError(['This route declares no access requirement, so it is closed.']);
 
     const missing: string[] = [];
-    if (!principal.authorities.has(requirement.authority)) missing.push(missingAuthority(requirement));
+    if (requirement.authority && !principal.authorities.has(requirement.authority))
+      missing.push(missingAuthority(requirement));
     if (!requirement.anyScope.some((scope) => principal.scopes.has(scope))) missing.push(missingScope(requirement));
     if (requirement.userToken && !principal.identityId) missing.push(USER_TOKEN_REQUIRED);
     if (missing.length > 0) {

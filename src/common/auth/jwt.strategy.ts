@@ -5,6 +5,7 @@ import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config';
 import { UnauthorizedError } from '../errors/domain-error';
 import { principalFromClaims, type ClaimMapping, type Claims, type Principal } from './principal';
+import { TokenChecks } from './token-checks';
 import { VerificationKeys } from './verification-keys';
 
 /**
@@ -17,7 +18,11 @@ import { VerificationKeys } from './verification-keys';
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly mapping: ClaimMapping;
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig, keys: VerificationKeys) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    keys: VerificationKeys,
+    private readonly checks: TokenChecks,
+  ) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       // jsonwebtoken takes KeyObjects (its typings say string | Buffer); a KeyObject is never re-parsed.
@@ -41,9 +46,17 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     this.mapping = { ...config.jwt.claims, defaultTenant: config.jwt.defaultTenant };
   }
 
-  validate(claims: Claims): Principal {
+  validate(claims: Claims): Principal | Promise<Principal> {
     const principal = principalFromClaims(claims, this.mapping);
     if (typeof principal === 'string') throw new UnauthorizedError(principal);
-    return principal;
+    if (this.checks.empty) return principal;
+    // Checks registered by feature modules (e.g. a revoked personal access token), after the signature.
+    const verdict = this.checks.run(claims, principal);
+    if (verdict === undefined) return principal;
+    if (typeof verdict === 'string') throw new UnauthorizedError(verdict);
+    return verdict.then((reason) => {
+      if (reason !== undefined) throw new UnauthorizedError(reason);
+      return principal;
+    });
   }
 }

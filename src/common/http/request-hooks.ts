@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AuthenticatedRequest } from '../auth/request-context';
 import { routeAsCalled } from './api-versions';
 import { NO_STORE, REQUEST_ID_HEADER, TRACKING_ID_HEADER } from './client-errors';
+import { registerFormBodyParsers } from './form-bodies';
 import { securityHeaders } from './security-headers';
 
 /** Routes whose successful calls are logged at debug, not info (probes call them every few seconds). */
@@ -61,7 +62,7 @@ export function addRequestHooks(fastify: FastifyInstance): void {
 }
 
 /**
- * The API takes JSON only. Fastify parses text/plain by default and Nest's init() adds
+ * The API takes JSON (and JSON Patch) only, forms only where a route says so. Fastify parses text/plain by default and Nest's init() adds
  * application/x-www-form-urlencoded; without those parsers any other body is a 415.
  * An empty JSON body counts as no body (clients such as HTTP libraries send
  * `Content-Type: application/json` on a DELETE without one); where a body is required,
@@ -70,9 +71,16 @@ export function addRequestHooks(fastify: FastifyInstance): void {
 export function useJsonOnlyBodies(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser(['application/json', 'text/plain', 'application/x-www-form-urlencoded']);
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, undefined);
-    // The default parser answers through done(); its type also allows a promise, so mark it.
-    else void parseJson(request, body as string, done);
-  });
+  // JSON Patch bodies (RFC 6902, PATCH routes) are JSON too.
+  fastify.addContentTypeParser(
+    ['application/json', 'application/json-patch+json'],
+    { parseAs: 'string' },
+    (request, body, done) => {
+      if (body === '') done(null, undefined);
+      // The default parser answers through done(); its type also allows a promise, so mark it.
+      else void parseJson(request, body as string, done);
+    },
+  );
+  // Form and multipart bodies, on the routes marked @AcceptsFormBodies() only (POST /oauth/token).
+  registerFormBodyParsers(fastify);
 }

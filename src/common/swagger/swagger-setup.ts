@@ -8,7 +8,20 @@ import {
 } from '@nestjs/swagger';
 import { API_VERSION_PREFIXES, SERVICE_API_VERSIONS } from '../http/api-versions';
 
-export const BEARER_SCHEME = 'userAuth';
+/** A bearer JWT pasted in (from `npm start`, `npm run token` or an identity provider). */
+export const BEARER_SCHEME = 'bearerAuth';
+/** SailPoint's two OAuth2 schemes: Authorize with a personal access token's id and secret. */
+export const USER_AUTH_SCHEME = 'userAuth';
+export const APPLICATION_AUTH_SCHEME = 'applicationAuth';
+/** Relative: Swagger UI resolves it against the page, so it works on any host. */
+export const TOKEN_URL = '/oauth/token';
+/** The scopes offered in the Authorize dialog (none picked: the PAT's own scopes). */
+const OAUTH_SCOPES = {
+  'sp:scopes:all': 'access to all scopes',
+  'idn:password-sync-group:read': 'read password sync groups',
+  'idn:password-sync-group:manage': 'manage password sync groups',
+  'sp:my-personal-access-tokens:manage': 'manage your personal access tokens',
+};
 export const DOCS_PATH = 'docs';
 
 /** SailPoint's own tag description, then how to try the API on this service. */
@@ -25,8 +38,8 @@ Refer to [Managing Password Sync Groups](https://documentation.sailpoint.com/saa
 
 **Trying it here**
 
-1. **Authorize** with a bearer JWT carrying the \`ORG_ADMIN\` authority and a scope of this API. In development the service prints a ready-to-paste token when it starts; \`npm run token\` mints another.
-2. Use the operations on \`/password-sync-groups/v1\`, listed first: SailPoint's per-service paths, what its current SDKs (TypeScript 2.x, Go, Python, PowerShell) call; their operationIds end in \`V1\`. The operations after them are the older, yearly form that SDK 1.x calls: pick a **server** for them, the bare path or one of SailPoint's yearly prefixes (\`/v3\`, \`/beta\`, \`/v2024\` … \`/latest\`). All of them serve the same operations on the same data.
+1. **Authorize** with a bearer JWT carrying the \`ORG_ADMIN\` authority and a scope of this API. In development the service prints a ready-to-paste token when it starts; \`npm run token\` mints another. Or, under **userAuth**, sign in as SailPoint's tools do: a personal access token's id as client_id and its secret as client_secret (in development \`npm start\` prints one as SAIL_CLIENT_ID / SAIL_CLIENT_SECRET).
+2. Use the operations on the per-service paths (\`/password-sync-groups/v1\`, \`/personal-access-tokens/v1\`), listed first: what SailPoint's current SDKs (TypeScript 2.x, Go, Python, PowerShell) call; their operationIds end in \`V1\`. The operations after them are the older, yearly form that SDK 1.x calls: pick a **server** for them, the bare path or one of SailPoint's yearly prefixes (\`/v3\`, \`/beta\`, \`/v2024\` … \`/latest\`). All of them serve the same operations on the same data.
 3. Open an operation, press **Try it out**, then **Execute**. Every error example below is a body the service really sends; each response carries an \`X-Tracking-Id\` header that is also written in the service's log.`;
 
 /** Builds the OpenAPI document from the decorators of the application's controllers. */
@@ -48,6 +61,27 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
           'A JWT as SailPoint issues them: `tenant_id`, `authorities` (needs `ORG_ADMIN`), `scope`, `client_id`, and `identity_id` for user tokens.',
       },
       BEARER_SCHEME,
+    )
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        description:
+          "SailPoint's personal access token sign-in: a PAT's id as client_id and its secret as client_secret are " +
+          "exchanged at `POST /oauth/token` (client credentials) for a token acting as the PAT's owner. In development, " +
+          "`npm start` prints a PAT (SAIL_CLIENT_ID / SAIL_CLIENT_SECRET). Pick no scope to get all of the PAT's.",
+        flows: { clientCredentials: { tokenUrl: TOKEN_URL, scopes: OAUTH_SCOPES } },
+      },
+      USER_AUTH_SCHEME,
+    )
+    .addOAuth2(
+      {
+        type: 'oauth2',
+        description:
+          "SailPoint's client-credentials scheme. This service issues tokens for personal access tokens only, so it " +
+          'works exactly as userAuth: client_id and client_secret of a PAT.',
+        flows: { clientCredentials: { tokenUrl: TOKEN_URL, scopes: OAUTH_SCOPES } },
+      },
+      APPLICATION_AUTH_SCHEME,
     );
   for (const prefix of API_VERSION_PREFIXES) {
     const alias = prefix === 'latest' ? ' (its alias of the newest yearly version)' : '';
@@ -77,6 +111,11 @@ function withServicePaths(document: OpenAPIObject): OpenAPIObject {
   const servicePaths: Record<string, PathItemObject> = {};
   const yearlyPaths: Record<string, PathItemObject> = {};
   for (const [path, item] of Object.entries(document.paths)) {
+    // Public routes (POST /oauth/token) are no API of a service: SailPoint has no /oauth/v1/token.
+    if (!METHODS.some((method) => item[method]?.security?.length)) {
+      yearlyPaths[path] = item;
+      continue;
+    }
     const end = path.indexOf('/', 1) < 0 ? path.length : path.indexOf('/', 1);
     const yearly: PathItemObject = { ...item };
     for (const version of SERVICE_API_VERSIONS) {
