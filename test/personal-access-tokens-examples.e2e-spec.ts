@@ -188,7 +188,7 @@ describe('every error example of the personal access token operations is a body 
   it.each(documentedErrors.map((d) => [`${d.op.operationId} ${d.status} "${d.name}"`, d] as const))(
     '%s',
     async (_title, documented) => {
-      const call = callFor(documented)!;
+      const call = callFor(documented);
       const clientId = `client-${documented.op.operationId}-${documented.name}`;
       if (call.app === 'limited') {
         const first = await perform(documented.op, call, clientId);
