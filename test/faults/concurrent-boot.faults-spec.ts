@@ -21,18 +21,21 @@ import {
   serviceEnv,
   type ServiceAuth,
 } from './fault-kit';
+import { checkOutPreviousRelease } from './previous-release';
 
 /**
  * Instances that start together against one PostgreSQL database, migrations on (the default):
  * a migration lock (pg_advisory_lock) makes them migrate in turn, so both come up and every
- * migration is applied exactly once. And a rolling upgrade: an instance of the previous
- * schema keeps serving while a new one applies the last migration.
+ * migration is applied exactly once, leaving the schema the migrations build when run alone. And
+ * a rolling upgrade: an instance of the previous release (its code taken from git) keeps serving
+ * while today's applies the last migration.
  */
 const BOOT_LIMIT_MS = 90_000;
 
 describe('instances booting together on one PostgreSQL database', () => {
   let pg: ThrowawayPostgres;
   const apps: AppProcess[] = [];
+  /** Data directories, and the previous release's tree: removed in afterAll, also after a failure. */
   const dataDirs: string[] = [];
   let auth: ServiceAuth;
 
@@ -62,8 +65,11 @@ describe('instances booting together on one PostgreSQL database', () => {
     return serviceEnv(url, dir, auth, { LOG_LEVEL: 'info', ...extra });
   };
 
-  const launch = async (env: Record<string, string>) => {
-    const app = await AppProcess.start(env, { waitUntilLive: false });
+  /** The DataSource options the service builds for `url`. */
+  const optionsFor = (url: string) => buildDataSourceOptions(loadConfig({ ...envFor(url), NODE_ENV: 'test' }));
+
+  const launch = async (env: Record<string, string>, root?: string) => {
+    const app = await AppProcess.start(env, { waitUntilLive: false, root });
     apps.push(app);
     return app;
   };
@@ -82,9 +88,61 @@ describe('instances booting together on one PostgreSQL database', () => {
         ).rows,
     );
 
+  /**
+   * What the migrations built: tables, columns, constraints, indexes, triggers and functions, in a
+   * fixed order (names only depend on the migrations, never on the database's name).
+   */
+  const schemaOf = (url: string) =>
+    withClient(url, async (c) => {
+      const rows = async (sql: string) => (await c.query(sql)).rows as unknown[];
+      return {
+        tables: (await rows("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")).map(
+          (t) => (t as { tablename: string }).tablename,
+        ),
+        columns: await rows(
+          `SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
+           WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`,
+        ),
+        constraints: await rows(
+          `SELECT conrelid::regclass::text AS table, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
+           WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2`,
+        ),
+        indexes: await rows(
+          "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1, 2",
+        ),
+        triggers: await rows(
+          `SELECT tgrelid::regclass::text AS table, tgname, pg_get_triggerdef(oid) AS def FROM pg_trigger
+           WHERE NOT tgisinternal ORDER BY 1, 2`,
+        ),
+        functions: await rows(
+          `SELECT proname, pg_get_functiondef(oid) AS def FROM pg_proc
+           WHERE pronamespace = 'public'::regnamespace ORDER BY 1, 2`,
+        ),
+      };
+    });
+
+  let reference: ReturnType<typeof schemaOf> | undefined;
+  /**
+   * The schema of today's migrations run one after another on an empty database of the same
+   * cluster, by the test (once): what booting instances must leave, whatever tables the
+   * features add. It has a table for every entity, and the migrations table.
+   */
+  const expectedSchema = () =>
+    (reference ??= (async () => {
+      const url = await emptyDatabase();
+      const options = optionsFor(url);
+      const migrated = await migrateUpTo(options, (await discoverMigrations(options)).length);
+      const entityTables = migrated.entityMetadatas.map((m) => m.tableName);
+      await migrated.destroy();
+      const schema = await schemaOf(url);
+      const missing = ['migrations', ...entityTables].filter((table) => !schema.tables.includes(table));
+      if (missing.length > 0) throw new Error(`the migrations create no table ${missing.join(', ')}`);
+      return schema;
+    })());
+
   it('while another session holds the migration lock, both wait; once it is released, both come up and every migration ran once', async () => {
     const url = await emptyDatabase();
-    const options = buildDataSourceOptions(loadConfig({ ...envFor(url), NODE_ENV: 'test' }));
+    const options = optionsFor(url);
     const expected = (await discoverMigrations(options)).map(migrationName);
     const holder = new Client({ connectionString: url });
     await holder.connect();
@@ -107,6 +165,7 @@ describe('instances booting together on one PostgreSQL database', () => {
         `concurrent boot: both live ${((Date.now() - released) / 1000).toFixed(1)} s after the lock was released`,
       );
       expect((await appliedMigrations(url)).map((m) => m.name)).toEqual(expected);
+      expect(await schemaOf(url)).toEqual(await expectedSchema());
       // Exactly one of them applied the migrations; the other found nothing to do.
       const appliers = [a, b].filter((app) => app.logLines.some((l) => l.msg === 'database migrations applied'));
       expect(appliers).toHaveLength(1);
@@ -120,32 +179,34 @@ describe('instances booting together on one PostgreSQL database', () => {
     'two instances started at the same moment on an empty database both come up (attempt %i)',
     async () => {
       const url = await emptyDatabase();
-      const options = buildDataSourceOptions(loadConfig({ ...envFor(url), NODE_ENV: 'test' }));
+      const options = optionsFor(url);
       const expected = (await discoverMigrations(options)).map(migrationName);
       const [a, b] = await Promise.all([launch(envFor(url)), launch(envFor(url))]);
       await Promise.all([a.waitUntilLive(BOOT_LIMIT_MS), b.waitUntilLive(BOOT_LIMIT_MS)]);
       expect((await appliedMigrations(url)).map((m) => m.name)).toEqual(expected);
       // Neither failed and retried its way up (TypeORM's connection retry would hide a race).
       expect([...problemsLogged(a), ...problemsLogged(b)]).toEqual([]);
-      expect((await tablesIn(url)).map((t) => t.tablename)).toEqual([
-        'migrations',
-        'password_sync_group',
-        'password_sync_group_source',
-      ]);
+      // Every table, column, index… once, none missing: what the migrations build when run alone.
+      expect(await schemaOf(url)).toEqual(await expectedSchema());
       await expectBothServe(a, b);
     },
     300_000,
   );
 
-  it('rolling upgrade: an instance on the previous schema keeps serving writes while a new one applies the last migration', async () => {
+  it("rolling upgrade: an instance of the previous release keeps serving writes while today's applies the last migration", async () => {
     const url = await emptyDatabase();
-    const options = buildDataSourceOptions(loadConfig({ ...envFor(url), NODE_ENV: 'test' }));
+    const options = optionsFor(url);
     const migrations = await discoverMigrations(options);
-    await (await migrateUpTo(options, migrations.length - 1)).destroy();
+    const newest = migrations[migrations.length - 1];
 
-    // The old instance: the previous schema, migrations off (it has nothing to apply).
-    const old = await launch(envFor(url, { DB_MIGRATIONS_RUN: 'false' }));
+    // The old instance runs the previous release: the code from before the newest migration was
+    // added (today's code may need what that migration creates). It migrates its own schema.
+    const previous = checkOutPreviousRelease(newest);
+    dataDirs.push(previous.root);
+    console.log(`rolling upgrade: the old instance runs ${previous.commit}, before ${migrationName(newest)}`);
+    const old = await launch(envFor(url), previous.root);
     await old.waitUntilLive(BOOT_LIMIT_MS);
+    expect((await appliedMigrations(url)).map((m) => m.name)).toEqual(migrations.slice(0, -1).map(migrationName));
     const seed = faultSeed();
     console.log(`rolling upgrade: FAULTS_SEED=${seed}`);
     const load = new WriteLoad(auth.bearer, seededRandom(seed), 'rolling');
@@ -156,7 +217,7 @@ describe('instances booting together on one PostgreSQL database', () => {
       const fresh = await launch(envFor(url));
       await fresh.waitUntilLive(BOOT_LIMIT_MS);
       const applied = fresh.logLines.find((l) => l.msg === 'database migrations applied');
-      expect(applied?.migrations).toEqual([migrationName(migrations[migrations.length - 1])]);
+      expect(applied?.migrations).toEqual([migrationName(newest)]);
       const before = load.acknowledged;
       const deadline = Date.now() + 30_000;
       while (load.acknowledged < before + 20 && Date.now() < deadline) await sleep(50);

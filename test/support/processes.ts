@@ -22,7 +22,8 @@ export interface Exit {
 
 /**
  * The service as its own process: `node src/main.ts` through ts-node, exactly what `npm run
- * start:dev` runs, with only the environment given (plus PATH). Output is collected.
+ * start:dev` runs, with only the environment given (plus PATH). Output is collected. `root`: the
+ * tree to run (another checkout of the code, e.g. a previous release); the repository by default.
  */
 export class AppProcess {
   readonly child: ChildProcess;
@@ -33,9 +34,10 @@ export class AppProcess {
   constructor(
     readonly port: number,
     env: Record<string, string>,
+    root = REPO_ROOT,
   ) {
     this.child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
-      cwd: REPO_ROOT,
+      cwd: root,
       env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), NODE_ENV: 'test', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -44,8 +46,11 @@ export class AppProcess {
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static async start(env: Record<string, string>, { waitUntilLive = true } = {}): Promise<AppProcess> {
-    const app = new AppProcess(await freePort(), env);
+  static async start(
+    env: Record<string, string>,
+    { waitUntilLive = true, root = REPO_ROOT } = {},
+  ): Promise<AppProcess> {
+    const app = new AppProcess(await freePort(), env, root);
     if (waitUntilLive) await app.waitUntilLive();
     return app;
   }
