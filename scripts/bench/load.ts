@@ -11,8 +11,9 @@ import type { TargetStats } from './report';
 export interface NextRequest {
   method: 'GET' | 'POST' | 'PUT';
   path: string;
-  /** JSON. */
+  /** JSON unless `contentType` says otherwise. */
   body?: string;
+  contentType?: string;
   headers?: Record<string, string>;
 }
 
@@ -96,7 +97,7 @@ export function runLoad(spec: RequestSpec, options: LoadOptions, into: Samples):
             setupRequest: (req) => {
               const next = spec();
               const headers: Record<string, string> = { ...options.headers, ...next.headers };
-              if (next.body !== undefined) headers['content-type'] = 'application/json';
+              if (next.body !== undefined) headers['content-type'] = next.contentType ?? 'application/json';
               return { ...req, method: next.method, path: next.path, headers, body: next.body ?? Buffer.alloc(0) };
             },
             onResponse: (status, body) => {

@@ -32,6 +32,24 @@ export interface CaseResult {
   target?: number;
 }
 
+/**
+ * A personal-access-token case. The bare baseline knows no PATs and signs no tokens, so these
+ * load the service alone: `get-pat` against itself with the ordinary signed token, alternately.
+ */
+export interface PatCaseResult {
+  db: DbKind;
+  id: string;
+  label: string;
+  /** The service under the case's load: GET with a PAT-minted token, or POST /oauth/token. */
+  service: TargetStats;
+  /** `get-pat`: the same GETs with the ordinary signed token, in the same run. */
+  ordinary?: TargetStats;
+  /** service req/s ÷ ordinary req/s. */
+  ratio?: number;
+  /** ordinary CPU per request ÷ service CPU per request. */
+  cpuRatio?: number;
+}
+
 export interface TargetCheck {
   name: string;
   target: string;
@@ -58,6 +76,7 @@ export interface BenchReport {
   cases: CaseResult[];
   scale: CaseResult[];
   soak: { db: DbKind; seconds: number; service: SoakRun; baseline: SoakRun }[];
+  pat: PatCaseResult[];
   targets: TargetCheck[];
 }
 
@@ -111,6 +130,50 @@ export function caseTable(cases: CaseResult[]): string {
         lpad(`${(c.ratio * 100).toFixed(0)}%`, 7),
         lpad(`${s.cpuUsPerRequest.toFixed(0)}/${b.cpuUsPerRequest.toFixed(0)}`, 11),
         lpad(`${(c.cpuRatio * 100).toFixed(0)}%`, 10),
+      ].join(' '),
+    );
+  }
+  return lines.join('\n');
+}
+
+export function patTable(cases: PatCaseResult[]): string {
+  const stats = (t: TargetStats | undefined) =>
+    t
+      ? [
+          lpad(t.rps.toFixed(0), 10),
+          lpad(t.p50.toFixed(1), 7),
+          lpad(t.p99.toFixed(1), 7),
+          lpad(String(t.errors), 5),
+          lpad(t.cpuUsPerRequest.toFixed(0), 7),
+        ]
+      : [lpad('—', 10), lpad('', 7), lpad('', 7), lpad('', 5), lpad('', 7)];
+  const head = [
+    pad('db', 9),
+    pad('case', 34),
+    lpad('req/s', 10),
+    lpad('p50', 7),
+    lpad('p99', 7),
+    lpad('err', 5),
+    lpad('CPU µs', 7),
+    lpad('ordinary', 10),
+    lpad('p50', 7),
+    lpad('p99', 7),
+    lpad('err', 5),
+    lpad('CPU µs', 7),
+    lpad('ratio', 7),
+    lpad('CPU ratio', 10),
+  ].join(' ');
+  const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).toFixed(0)}%`);
+  const lines = [head, '-'.repeat(head.length)];
+  for (const c of cases) {
+    lines.push(
+      [
+        pad(c.db, 9),
+        pad(c.label, 34),
+        ...stats(c.service),
+        ...stats(c.ordinary),
+        lpad(pct(c.ratio), 7),
+        lpad(pct(c.cpuRatio), 10),
       ].join(' '),
     );
   }

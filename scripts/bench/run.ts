@@ -11,9 +11,13 @@
  * --scale-rows (BENCH_SCALE_ROWS, 100000), --scale-seconds (BENCH_SCALE_SECONDS, 5),
  * --soak (BENCH_SOAK_SECONDS, 60; 0 skips), --throttle-limit (BENCH_THROTTLE_LIMIT, 100000000),
  * --clients (BENCH_CLIENTS, 1: distinct client ids, i.e. rate-limit keys), --log-level
- * (BENCH_LOG_LEVEL, info), --db sqlite,postgres, --cases get,list50,…, --skip-scale,
+ * (BENCH_LOG_LEVEL, info), --db sqlite,postgres, --cases get,list50,…,get-pat,oauth-token, --skip-scale,
  * --profile (CPU-profile the service and the baseline during each case; `-baseline` files), --out-dir (docs/bench), --no-write,
  * --quick (2 s cases, 1 s warm-up, 2 s scale cases, 10 s soak).
+ *
+ * Personal access tokens: `get-pat` (GET by id with a token minted by POST /oauth/token from a
+ * PAT vs the ordinary signed token, alternately on the service) and `oauth-token` (tokens issued
+ * per second) load the service alone: the baseline has no equivalent.
  *
  * Diagnostics (environment only): BENCH_SERVICE_NODE_OPTIONS / BENCH_BASELINE_NODE_OPTIONS set
  * NODE_OPTIONS for that server (e.g. `-r ./probe.js` to trace the garbage collector, as in
@@ -30,7 +34,16 @@ import { parseArgs } from 'node:util';
 import { scaleChart, throughputChart } from './chart';
 import { runLoad, rssKb, Samples, type RequestSpec } from './load';
 import { formatSummary, summarize } from './profile-summary';
-import { caseTable, targetTable, type BenchReport, type CaseResult, type SoakRun, type TargetCheck } from './report';
+import {
+  caseTable,
+  patTable,
+  targetTable,
+  type BenchReport,
+  type CaseResult,
+  type PatCaseResult,
+  type SoakRun,
+  type TargetCheck,
+} from './report';
 import { countGroups, deleteBenchTenants, seedGroups } from './seed';
 import {
   API,
@@ -354,6 +367,61 @@ function headersFor(secret: string, tenant: string): Record<string, string>[] {
   }));
 }
 
+/** One side of an alternating comparison: a server, the tokens to send and what to ask. */
+interface Side {
+  /** Names the side in tags and profile files. */
+  who: string;
+  server: Server;
+  /** Request headers, spread over the requests (one set per client id). */
+  headers: Record<string, string>[];
+  /** A fresh request generator per run (writes need names never used before). */
+  spec: (tag: string) => RequestSpec;
+}
+
+async function loadSide(side: Side, connections: number, secs: number, into: Samples): Promise<void> {
+  const { server, headers } = side;
+  const spec = side.spec(newTag(side.who));
+  let h = 0;
+  const withClients: RequestSpec =
+    headers.length === 1 ? spec : () => ({ ...spec(), headers: headers[h++ % headers.length] });
+  const from = into.latencies.length;
+  await runLoad(
+    withClients,
+    { url: server.url, connections, seconds: secs, headers: headers[0], pid: server.proc.pid },
+    into,
+  );
+  // Let the server finish what it had accepted before the other side is loaded: the two must
+  // never run at once (on SQLite they would also contend for the database's write lock). Up to
+  // one request per connection is still queued; under load that takes about the median latency.
+  const recent = into.latencies.slice(from).sort((a, b) => a - b);
+  await sleep(Math.min(10_000, Math.max(500, 1.5 * (recent[Math.floor(recent.length / 2)] ?? 0))));
+}
+
+/**
+ * Loads the sides in turn, after a warm-up of each: A, B, B, A, … over `opts.rounds` rounds of
+ * `seconds / rounds` each, so drift on a noisy machine hits them alike. `around` wraps each
+ * measured run (profiling). One side: its rounds run one after another.
+ */
+async function alternate(
+  sides: Side[],
+  seconds: number,
+  connections: number,
+  around: (side: Side, round: number, run: () => Promise<void>) => Promise<void> = (_s, _r, run) => run(),
+): Promise<Samples[]> {
+  if (opts.warmup > 0) for (const side of sides) await loadSide(side, connections, opts.warmup, new Samples());
+  const samples = sides.map(() => new Samples());
+  const slice = seconds / opts.rounds;
+  for (let r = 0; r < opts.rounds; r++) {
+    const order = sides.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) await around(sides[i], r, () => loadSide(sides[i], connections, slice, samples[i]));
+  }
+  for (const [i, s] of samples.entries()) {
+    if (s.failures.length > 0) log(`    ! ${sides[i].who}: non-2xx responses, e.g. ${s.failures.join(' | ')}`);
+  }
+  return samples;
+}
+
 async function measure(
   c: CaseSpec,
   db: DbKind,
@@ -364,57 +432,32 @@ async function measure(
   rows?: number,
 ): Promise<CaseResult> {
   const headers = headersFor(secret, c.tenant);
-  const load = async (server: Server, secs: number, into: Samples) => {
-    const spec = c.spec(newTag(server.name));
-    let h = 0;
-    const withClients: RequestSpec =
-      headers.length === 1 ? spec : () => ({ ...spec(), headers: headers[h++ % headers.length] });
-    const from = into.latencies.length;
-    await runLoad(
-      withClients,
-      { url: server.url, connections, seconds: secs, headers: headers[0], pid: server.proc.pid },
-      into,
-    );
-    // Let the server finish what it had accepted before the other one is loaded: the two must
-    // never run at once (on SQLite they would also contend for the database's write lock). Up to
-    // one request per connection is still queued; under load that takes about the median latency.
-    const recent = into.latencies.slice(from).sort((a, b) => a - b);
-    await sleep(Math.min(10_000, Math.max(500, 1.5 * (recent[Math.floor(recent.length / 2)] ?? 0))));
-  };
-  if (opts.warmup > 0) {
-    await load(servers.service, opts.warmup, new Samples());
-    await load(servers.baseline, opts.warmup, new Samples());
-  }
-  const samples = { service: new Samples(), baseline: new Samples() };
-  const slice = seconds / opts.rounds;
-  for (let r = 0; r < opts.rounds; r++) {
-    const order: ('service' | 'baseline')[] = r % 2 === 0 ? ['service', 'baseline'] : ['baseline', 'service'];
-    for (const who of order) {
-      const profiling = flags.profile && r === 0;
-      if (profiling) await ipc(servers[who].proc, { cmd: 'profile-start', intervalUs: 200 }, 'profile-start-done');
-      await load(servers[who], slice, samples[who]);
-      if (profiling) {
-        mkdirSync(opts.profileDir, { recursive: true });
-        const suffix = who === 'service' ? '' : '-baseline';
-        const file = join(
-          opts.profileDir,
-          `${db}-${c.id}${rows ? `-${rows}` : ''}-c${connections}${suffix}.cpuprofile`,
-        );
-        await ipc(servers[who].proc, { cmd: 'profile-stop', file }, 'profile-stop-done');
-        const { readFileSync } = await import('node:fs');
-        const summary = formatSummary(
-          summarize(JSON.parse(readFileSync(file, 'utf8')) as Parameters<typeof summarize>[0], 20),
-        );
-        writeFileSync(file.replace(/\.cpuprofile$/, '.txt'), summary);
-        log(`    profile (${who}): ${file}\n${summary.replace(/^/gm, '    ')}`);
-      }
+  const sides: Side[] = (['service', 'baseline'] as const).map((who) => ({
+    who,
+    server: servers[who],
+    headers,
+    spec: c.spec,
+  }));
+  const [serviceSamples, baselineSamples] = await alternate(sides, seconds, connections, async (side, r, run) => {
+    const who = side.who;
+    const profiling = flags.profile && r === 0;
+    if (profiling) await ipc(side.server.proc, { cmd: 'profile-start', intervalUs: 200 }, 'profile-start-done');
+    await run();
+    if (profiling) {
+      mkdirSync(opts.profileDir, { recursive: true });
+      const suffix = who === 'service' ? '' : '-baseline';
+      const file = join(opts.profileDir, `${db}-${c.id}${rows ? `-${rows}` : ''}-c${connections}${suffix}.cpuprofile`);
+      await ipc(side.server.proc, { cmd: 'profile-stop', file }, 'profile-stop-done');
+      const { readFileSync } = await import('node:fs');
+      const summary = formatSummary(
+        summarize(JSON.parse(readFileSync(file, 'utf8')) as Parameters<typeof summarize>[0], 20),
+      );
+      writeFileSync(file.replace(/\.cpuprofile$/, '.txt'), summary);
+      log(`    profile (${who}): ${file}\n${summary.replace(/^/gm, '    ')}`);
     }
-  }
-  const service = samples.service.stats();
-  const baseline = samples.baseline.stats();
-  for (const s of [samples.service, samples.baseline]) {
-    if (s.failures.length > 0) log(`    ! ${c.label}: non-2xx responses, e.g. ${s.failures.join(' | ')}`);
-  }
+  });
+  const service = serviceSamples.stats();
+  const baseline = baselineSamples.stats();
   const result: CaseResult = {
     db,
     id: c.id,
@@ -431,6 +474,126 @@ async function measure(
       `baseline ${baseline.rps.toFixed(0).padStart(6)} req/s p50 ${baseline.p50.toFixed(1)} p99 ${baseline.p99.toFixed(1)} ms err ${baseline.errors} | ratio ${(result.ratio * 100).toFixed(0)}%, CPU/request ${service.cpuUsPerRequest.toFixed(0)} vs ${baseline.cpuUsPerRequest.toFixed(0)} µs (${(result.cpuRatio * 100).toFixed(0)}%)`,
   );
   return result;
+}
+
+// ---------------------------------------------------------------- personal access tokens
+
+/** Cases that load the service alone (the bare baseline knows no PATs and signs no tokens). */
+const PAT_CASES = ['get-pat', 'oauth-token'];
+const PAT_API = '/v3/personal-access-tokens';
+const TOKEN_PATH = '/oauth/token';
+
+/** A PAT's client credentials as SailPoint's SDKs post them: a form body. */
+const tokenForm = (pat: { id: string; secret: string }) =>
+  new URLSearchParams({ grant_type: 'client_credentials', client_id: pat.id, client_secret: pat.secret }).toString();
+
+async function answer(res: Response, what: string): Promise<Record<string, unknown>> {
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${what}: ${res.status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/**
+ * A PAT made through the API, as a user makes one (with a user token of the service's own
+ * JWT_SECRET, like every bench token), and an access token minted from it by POST /oauth/token.
+ * Before measuring, that token must read a group exactly as the ordinary token does.
+ */
+async function makePat(service: Server, secret: string, readId: string) {
+  const ordinary = { authorization: `Bearer ${benchToken(secret, READ_TENANT)}` };
+  const created = await answer(
+    await fetch(`${service.url}${PAT_API}`, {
+      method: 'POST',
+      headers: { ...ordinary, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench', userAwareTokenNeverExpires: true }),
+    }),
+    `POST ${PAT_API}`,
+  );
+  const pat = { id: String(created.id), secret: String(created.secret) };
+  const minted = await answer(
+    await fetch(`${service.url}${TOKEN_PATH}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: tokenForm(pat),
+    }),
+    `POST ${TOKEN_PATH}`,
+  );
+  const patMinted = { authorization: `Bearer ${String(minted.access_token)}` };
+  const reads = await Promise.all(
+    [patMinted, ordinary].map(async (headers) => {
+      const res = await fetch(`${service.url}${API}/${readId}`, { headers });
+      return `${res.status} ${await res.text()}`;
+    }),
+  );
+  if (reads[0] !== reads[1]) {
+    throw new Error(`a PAT-minted token and the ordinary token read differently:\n  ${reads.join('\n  ')}`);
+  }
+  return { pat, headers: { patMinted, ordinary } };
+}
+
+/**
+ * `get-pat`: GET by id (the `get` case's ids) with a PAT-minted token and with the ordinary signed
+ * token, alternately on the same service: the ratio is what the revocation check (PatLiveness)
+ * costs. `oauth-token`: POST /oauth/token with valid credentials, tokens issued per second.
+ */
+async function patCases(db: DbKind, service: Server, secret: string, data: Data): Promise<PatCaseResult[]> {
+  const wanted = PAT_CASES.filter((id) => !wantedCases || wantedCases.includes(id));
+  if (wanted.length === 0) return [];
+  const { pat, headers } = await makePat(service, secret, data.readIds[0]);
+  const out: PatCaseResult[] = [];
+  if (wanted.includes('get-pat')) {
+    const get = mainCases(data).find((c) => c.id === 'get')!;
+    const [minted, ordinary] = (
+      await alternate(
+        [
+          { who: 'pat-minted', server: service, headers: [headers.patMinted], spec: get.spec },
+          { who: 'ordinary', server: service, headers: [headers.ordinary], spec: get.spec },
+        ],
+        opts.duration,
+        opts.connections,
+      )
+    ).map((s) => s.stats());
+    const result: PatCaseResult = {
+      db,
+      id: 'get-pat',
+      label: 'GET by id, PAT-minted token',
+      service: minted,
+      ordinary,
+      ratio: ordinary.rps > 0 ? minted.rps / ordinary.rps : 0,
+      cpuRatio: minted.cpuUsPerRequest > 0 ? ordinary.cpuUsPerRequest / minted.cpuUsPerRequest : 0,
+    };
+    out.push(result);
+    log(
+      `  ${result.label.padEnd(28)} PAT-minted ${minted.rps.toFixed(0).padStart(6)} req/s p50 ${minted.p50.toFixed(1)} p99 ${minted.p99.toFixed(1)} ms err ${minted.errors} | ` +
+        `ordinary ${ordinary.rps.toFixed(0).padStart(6)} req/s p50 ${ordinary.p50.toFixed(1)} p99 ${ordinary.p99.toFixed(1)} ms err ${ordinary.errors} | ` +
+        `ratio ${(result.ratio! * 100).toFixed(0)}%, CPU/request ${minted.cpuUsPerRequest.toFixed(0)} vs ${ordinary.cpuUsPerRequest.toFixed(0)} µs (${(result.cpuRatio! * 100).toFixed(0)}%)`,
+    );
+  }
+  if (wanted.includes('oauth-token')) {
+    const body = tokenForm(pat);
+    const [issued] = await alternate(
+      [
+        {
+          who: 'oauth-token',
+          server: service,
+          headers: [{}],
+          spec: () => () => ({
+            method: 'POST',
+            path: TOKEN_PATH,
+            body,
+            contentType: 'application/x-www-form-urlencoded',
+          }),
+        },
+      ],
+      opts.duration,
+      opts.connections,
+    );
+    const stats = issued.stats();
+    out.push({ db, id: 'oauth-token', label: 'POST /oauth/token (tokens issued)', service: stats });
+    log(
+      `  ${'POST /oauth/token'.padEnd(28)} ${stats.rps.toFixed(0).padStart(6)} tokens/s p50 ${stats.p50.toFixed(1)} p99 ${stats.p99.toFixed(1)} ms err ${stats.errors}, CPU/token ${stats.cpuUsPerRequest.toFixed(0)} µs`,
+    );
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- main
@@ -461,6 +624,7 @@ async function main(): Promise<void> {
     cases: [],
     scale: [],
     soak: [],
+    pat: [],
     targets: [],
   };
   log(
@@ -475,6 +639,15 @@ async function main(): Promise<void> {
       `THROTTLE_LIMIT=${opts.throttleLimit} per THROTTLE_TTL_SECONDS=${THROTTLE_TTL_SECONDS}, ${opts.clients} client id(s) (production default: 100).`,
   );
   log(`Request logs: LOG_LEVEL=${opts.logLevel} (production default: info), written to /dev/null by both servers.`);
+  if (PAT_CASES.some((id) => !wantedCases || wantedCases.includes(id))) {
+    log(
+      'Personal access tokens: no bare-baseline equivalent (the baseline knows no PATs and signs no tokens), so ' +
+        '`get-pat` loads the service alone, alternately with a PAT-minted token (revocation check on, ' +
+        'PAT_CHECK_CACHE_SECONDS at its default) and the ordinary signed token, and `oauth-token` reports the service ' +
+        'alone. POST /oauth/token is public, outside the API rate limit; its failed-attempt limiter counts only ' +
+        'failures and every request here is valid (any failure invalidates the figures), so no limit is raised for it.',
+    );
+  }
   const running: Server[] = [];
   const stopAll = async () => {
     await Promise.all(running.splice(0).map((s) => s.stop()));
@@ -511,6 +684,7 @@ async function main(): Promise<void> {
         if (wantedCases && !wantedCases.includes(c.id)) continue;
         report.cases.push(await measure(c, db, servers, secret, opts.duration, opts.connections));
       }
+      report.pat.push(...(await patCases(db, service, secret, { readIds, writeIds })));
 
       if (!flags['skip-scale']) {
         const ids = await seedGroups(target, SCALE_TENANT, 1000);
@@ -589,6 +763,10 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (report.pat.length) {
+    log('\nPersonal access tokens (the service alone; "ordinary" = the same GETs with the ordinary signed token):');
+    log(patTable(report.pat));
+  }
   log('\nTargets:');
   log(targetTable(report.targets));
   if (!flags['no-write']) {
@@ -600,6 +778,7 @@ async function main(): Promise<void> {
   }
   const errors =
     [...report.cases, ...report.scale].reduce((n, c) => n + c.service.errors + c.baseline.errors, 0) +
+    report.pat.reduce((n, c) => n + c.service.errors + (c.ordinary?.errors ?? 0), 0) +
     report.soak.reduce((n, s) => n + s.service.errors + s.baseline.errors, 0);
   if (errors > 0) {
     log(`\n${errors} errors (non-2xx or socket errors): the figures are not valid.`);
@@ -717,6 +896,15 @@ function checkTargets(report: BenchReport): TargetCheck[] {
       target: '≥ 95%',
       measured: `${pct(share)} (${v1.service.rps.toFixed(0)} vs ${v3.service.rps.toFixed(0)} req/s)`,
       met: share >= 0.95,
+    });
+  }
+  // The revocation check of PAT-minted tokens costs GET by id under 5% (issue 15).
+  for (const c of report.pat.filter((x) => x.id === 'get-pat')) {
+    out.push({
+      name: `${c.db}: GET by id, PAT-minted vs ordinary token (req/s)`,
+      target: '≥ 95%',
+      measured: `${pct(c.ratio!)} (${c.service.rps.toFixed(0)} vs ${c.ordinary!.rps.toFixed(0)} req/s; CPU ${pct(c.cpuRatio!)})`,
+      met: c.ratio! >= 0.95,
     });
   }
   const dbs = [...new Set(report.scale.map((c) => c.db))];

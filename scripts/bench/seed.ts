@@ -118,6 +118,7 @@ export async function deleteBenchTenants(target: DbTarget): Promise<void> {
       db.pragma('busy_timeout = 5000');
       db.prepare('DELETE FROM password_sync_group_source WHERE tenant_id LIKE ?').run(like);
       db.prepare('DELETE FROM password_sync_group WHERE tenant_id LIKE ?').run(like);
+      db.prepare('DELETE FROM personal_access_token WHERE tenant_id LIKE ?').run(like);
     } finally {
       db.close();
     }
@@ -128,6 +129,7 @@ export async function deleteBenchTenants(target: DbTarget): Promise<void> {
   try {
     await client.query('DELETE FROM password_sync_group_source WHERE tenant_id LIKE $1', [like]);
     await client.query('DELETE FROM password_sync_group WHERE tenant_id LIKE $1', [like]);
+    await client.query('DELETE FROM personal_access_token WHERE tenant_id LIKE $1', [like]);
     await client.query('VACUUM (ANALYZE) password_sync_group');
     await client.query('VACUUM (ANALYZE) password_sync_group_source');
   } finally {
