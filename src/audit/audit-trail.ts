@@ -1,17 +1,17 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DataSource, type EntitySubscriberInterface, type QueryRunner } from 'typeorm';
+import type { Actor } from '../common/auth/principal.decorator';
 import type { Transaction } from '../common/database/unit-of-work';
 import { ROOT_LOGGER } from '../common/logging/logger';
-import { requestScope } from '../observability/request-scope';
 import type { AuditAction, AuditChanges, AuditEvent } from './audit-event';
 import { AuditEventsRepository } from './audit-events.repository';
 
 export type { AuditAction, AuditChanges, AuditEvent } from './audit-event';
 
-/** What a feature tells the trail; the actor, time and tracking id come from the request. */
+/** What a feature tells the trail (the actor from its controller's `@CurrentActor()`). */
 export interface AuditedChange {
-  tenantId: string;
+  actor: Actor;
   action: AuditAction;
   resourceType: string;
   resourceId: string;
@@ -23,7 +23,7 @@ export interface AuditedChange {
  * transaction (UnitOfWork's `Transaction`): the event's row commits or rolls back with the
  * change (a write that fails — 404, 412, a conflict, a crash — leaves no event), and once the
  * transaction has committed, one JSON log line `"type":"audit"` follows. The actor
- * (identity_id, client_id) and the trackingId come from the request being served (requestScope).
+ * (tenant, identity_id, client_id, trackingId) is the request's, handed down by the feature.
  */
 @Injectable()
 export class AuditTrail implements OnModuleInit {
@@ -45,17 +45,16 @@ export class AuditTrail implements OnModuleInit {
   }
 
   async record(tx: Transaction, change: AuditedChange): Promise<void> {
-    const request = requestScope.getStore();
-    const principal = request?.user ?? undefined;
+    const { actor } = change;
     const event: AuditEvent = {
       occurredAt: new Date().toISOString(),
-      tenant: change.tenantId,
-      actor: { identityId: principal?.identityId ?? null, clientId: principal?.clientId ?? null },
+      tenant: actor.tenantId,
+      actor: { identityId: actor.identityId, clientId: actor.clientId },
       action: change.action,
       resourceType: change.resourceType,
       resourceId: change.resourceId,
       changes: change.changes,
-      trackingId: request ? String(request.id) : null,
+      trackingId: actor.trackingId,
     };
     await this.events.insert(tx, event);
     const runner = tx.queryRunner!;

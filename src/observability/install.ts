@@ -1,21 +1,11 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Metrics } from './metrics';
 import { METRICS } from './observability.module';
-import { requestScope } from './request-scope';
 import { TRACING, type Tracing } from './tracing';
 
-/**
- * The Fastify hooks of the audit trail (writes only), tracing and metrics (each only when on):
- * the one call createApp makes.
- */
+/** The Fastify hooks of tracing and metrics (each only when on): the one call createApp makes. */
 export function installObservability(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
-  // Writes run in a scope that knows their request: the audit trail reads the actor from it.
-  // Entered last before the handler, so the guards and the handler run inside it.
-  fastify.addHook('preHandler', (request, _reply, done) => {
-    if (request.method === 'GET' || request.method === 'HEAD') done();
-    else requestScope.run(request, done);
-  });
   const tracing = app.get<Tracing | null>(TRACING, { strict: false });
   if (tracing) {
     fastify.addHook('onRequest', (request, _reply, done) => {

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireAccess } from '../common/auth/access.decorator';
-import { TenantId } from '../common/auth/principal.decorator';
+import { CurrentActor, TenantId, type Actor } from '../common/auth/principal.decorator';
 import { ETAG_HEADER, IF_MATCH_HEADER, IfMatchVersions, versionEtag } from '../common/http/if-match';
 import { PagingQuery, TOTAL_COUNT_HEADER, sendPage } from '../common/pagination/paging-query';
 import { ApiErrorExamples } from '../common/swagger/api-error-responses.decorator';
@@ -118,10 +118,10 @@ export class PasswordSyncGroupsController {
   @groupResponse({ withEtag: false })
   @ApiErrorExamples(CREATE_ERRORS)
   createPasswordSyncGroup(
-    @TenantId() tenantId: string,
+    @CurrentActor() actor: Actor,
     @Body() body: PasswordSyncGroupDto,
   ): Promise<PasswordSyncGroupView> {
-    return this.groups.create(tenantId, body);
+    return this.groups.create(actor, body);
   }
 
   @Get(':id')
@@ -165,7 +165,7 @@ export class PasswordSyncGroupsController {
   @groupResponse({ withEtag: true })
   @ApiErrorExamples(UPDATE_ERRORS)
   async updatePasswordSyncGroup(
-    @TenantId() tenantId: string,
+    @CurrentActor() actor: Actor,
     @Param('id', UuidParamPipe) id: string,
     @Body() body: PasswordSyncGroupDto,
     @IfMatchVersions() expectedVersions: number[] | undefined,
@@ -174,7 +174,7 @@ export class PasswordSyncGroupsController {
     if (body.id !== undefined && (typeof body.id !== 'string' || body.id.toLowerCase() !== id)) {
       throw new IdMismatchError(body.id, id);
     }
-    const { group, version } = await this.groups.update(tenantId, id, body, expectedVersions);
+    const { group, version } = await this.groups.update(actor, id, body, expectedVersions);
     void reply.header(ETAG_HEADER, versionEtag(version));
     return group;
   }
@@ -197,10 +197,10 @@ export class PasswordSyncGroupsController {
   })
   @ApiErrorExamples(DELETE_ERRORS)
   async deletePasswordSyncGroup(
-    @TenantId() tenantId: string,
+    @CurrentActor() actor: Actor,
     @Param('id', UuidParamPipe) id: string,
     @IfMatchVersions() expectedVersions: number[] | undefined,
   ): Promise<void> {
-    await this.groups.remove(tenantId, id, expectedVersions);
+    await this.groups.remove(actor, id, expectedVersions);
   }
 }

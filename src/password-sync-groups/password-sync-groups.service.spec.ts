@@ -17,6 +17,7 @@ import {
 import { PasswordSyncGroupsService } from './password-sync-groups.service';
 import type { AuditedChange, AuditTrail } from '../audit/audit-trail';
 import type { Transaction } from '../common/database/unit-of-work';
+import type { Actor } from '../common/auth/principal.decorator';
 
 /**
  * The service's rules without a database: an in-memory repository whose write transactions
@@ -117,6 +118,12 @@ class FakeAudit {
 }
 
 const ID = '6881f631-3bd5-4213-9c75-8e05cc3e35dd';
+const actorOf = (tenantId: string): Actor => ({
+  tenantId,
+  identityId: 'user-1',
+  clientId: 'cli',
+  trackingId: 'a'.repeat(32),
+});
 const INPUT = { name: 'Group', passwordPolicyId: 'p', sourceIds: ['s1', 's2'] };
 const unique = () => new UniqueConstraintConflict(new Error('UNIQUE constraint failed'));
 const transient = () => new TransientWriteConflict(new Error('deadlock detected'));
@@ -136,10 +143,10 @@ describe('PasswordSyncGroupsService', () => {
 
   describe('the audit trail', () => {
     it('records what each write changed: a create its values, an update the fields that differ, a delete what was', async () => {
-      const created = await service.create('acme', INPUT);
-      await service.update('acme', created.id, { ...INPUT, name: 'Renamed' });
-      await service.remove('acme', created.id);
-      const group = { tenantId: 'acme', resourceType: 'password-sync-group', resourceId: created.id };
+      const created = await service.create(actorOf('acme'), INPUT);
+      await service.update(actorOf('acme'), created.id, { ...INPUT, name: 'Renamed' });
+      await service.remove(actorOf('acme'), created.id);
+      const group = { actor: actorOf('acme'), resourceType: 'password-sync-group', resourceId: created.id };
       expect(audit.events).toEqual([
         {
           ...group,
@@ -157,10 +164,10 @@ describe('PasswordSyncGroupsService', () => {
 
     it('records nothing for a write that is refused', async () => {
       repo.add({ tenantId: 'acme', id: ID, ...INPUT }, 3);
-      await expect(service.update('acme', ID, INPUT, [2])).rejects.toEqual(new GroupChangedError(ID, 3));
-      await expect(service.remove('acme', ID, [2])).rejects.toEqual(new GroupChangedError(ID, 3));
-      await expect(service.remove('other-tenant', ID)).rejects.toEqual(new GroupNotFoundError(ID));
-      await expect(service.create('acme', { ...INPUT, name: 'GROUP' })).rejects.toEqual(
+      await expect(service.update(actorOf('acme'), ID, INPUT, [2])).rejects.toEqual(new GroupChangedError(ID, 3));
+      await expect(service.remove(actorOf('acme'), ID, [2])).rejects.toEqual(new GroupChangedError(ID, 3));
+      await expect(service.remove(actorOf('other-tenant'), ID)).rejects.toEqual(new GroupNotFoundError(ID));
+      await expect(service.create(actorOf('acme'), { ...INPUT, name: 'GROUP' })).rejects.toEqual(
         new NameTakenError('GROUP', ID),
       );
       expect(audit.events).toEqual([]);
@@ -174,14 +181,14 @@ describe('PasswordSyncGroupsService', () => {
         if (repo.attempts === 2)
           repo.add({ tenantId: 'acme', id: 'winner', name: 'GROUP', passwordPolicyId: 'p', sourceIds: ['x'] });
       };
-      await expect(service.create('acme', INPUT)).rejects.toEqual(new NameTakenError('Group', 'winner'));
+      await expect(service.create(actorOf('acme'), INPUT)).rejects.toEqual(new NameTakenError('Group', 'winner'));
       expect(repo.attempts).toBe(2);
       expect(repo.calls).toEqual([]);
     });
 
     it('runs it once more and succeeds when the retry finds the way free', async () => {
       repo.failures.push(unique());
-      const created = await service.create('acme', INPUT);
+      const created = await service.create(actorOf('acme'), INPUT);
       expect(created).toMatchObject(INPUT);
       expect(repo.attempts).toBe(2);
       expect(repo.calls).toEqual(['insert Group']);
@@ -189,16 +196,16 @@ describe('PasswordSyncGroupsService', () => {
 
     it('a second one is ConcurrentConflictError, with no third attempt', async () => {
       repo.failures.push(unique(), unique(), unique());
-      await expect(service.create('acme', INPUT)).rejects.toBeInstanceOf(ConcurrentConflictError);
+      await expect(service.create(actorOf('acme'), INPUT)).rejects.toBeInstanceOf(ConcurrentConflictError);
       expect(repo.attempts).toBe(2);
     });
 
     it('the same holds for update and delete', async () => {
       repo.add({ tenantId: 'acme', id: ID, ...INPUT });
       repo.failures.push(unique(), unique());
-      await expect(service.update('acme', ID, INPUT)).rejects.toBeInstanceOf(ConcurrentConflictError);
+      await expect(service.update(actorOf('acme'), ID, INPUT)).rejects.toBeInstanceOf(ConcurrentConflictError);
       repo.failures.push(unique(), unique());
-      await expect(service.remove('acme', ID)).rejects.toBeInstanceOf(ConcurrentConflictError);
+      await expect(service.remove(actorOf('acme'), ID)).rejects.toBeInstanceOf(ConcurrentConflictError);
       expect(repo.attempts).toBe(4);
     });
   });
@@ -206,20 +213,20 @@ describe('PasswordSyncGroupsService', () => {
   describe('a deadlock or serialization failure (the transaction was rolled back)', () => {
     it('is run again up to 4 times: the fifth attempt may still succeed', async () => {
       repo.failures.push(transient(), transient(), transient(), transient());
-      await expect(service.create('acme', INPUT)).resolves.toMatchObject(INPUT);
+      await expect(service.create(actorOf('acme'), INPUT)).resolves.toMatchObject(INPUT);
       expect(repo.attempts).toBe(5);
     });
 
     it('a fifth failure is passed on as it is (a 500), with no sixth attempt', async () => {
       const last = transient();
       repo.failures.push(transient(), transient(), transient(), transient(), last, transient());
-      await expect(service.create('acme', INPUT)).rejects.toBe(last);
+      await expect(service.create(actorOf('acme'), INPUT)).rejects.toBe(last);
       expect(repo.attempts).toBe(5);
     });
 
     it('does not spend the one unique-conflict retry', async () => {
       repo.failures.push(transient(), unique(), transient(), transient());
-      await expect(service.create('acme', INPUT)).resolves.toMatchObject(INPUT);
+      await expect(service.create(actorOf('acme'), INPUT)).resolves.toMatchObject(INPUT);
       expect(repo.attempts).toBe(5);
     });
   });
@@ -227,7 +234,7 @@ describe('PasswordSyncGroupsService', () => {
   it('any other error is not retried', async () => {
     const other = new Error('disk I/O error');
     repo.failures.push(other);
-    await expect(service.create('acme', INPUT)).rejects.toBe(other);
+    await expect(service.create(actorOf('acme'), INPUT)).rejects.toBe(other);
     expect(repo.attempts).toBe(1);
   });
 
@@ -235,38 +242,42 @@ describe('PasswordSyncGroupsService', () => {
     beforeEach(() => repo.add({ tenantId: 'acme', id: ID, ...INPUT }, 3));
 
     it('without If-Match the claim is unconditional: the update succeeds at the next version', async () => {
-      const { group, version } = await service.update('acme', ID, { ...INPUT, name: 'Renamed' });
+      const { group, version } = await service.update(actorOf('acme'), ID, { ...INPUT, name: 'Renamed' });
       expect({ name: group.name, version }).toEqual({ name: 'Renamed', version: 4 });
       expect(repo.calls).toEqual(['claimForUpdate any', `replace ${ID}`]);
     });
 
     it('a matching version updates; a stale one is 412 with the current version and writes nothing', async () => {
-      await expect(service.update('acme', ID, INPUT, [2])).rejects.toEqual(new GroupChangedError(ID, 3));
-      await expect(service.remove('acme', ID, [1, 2])).rejects.toEqual(new GroupChangedError(ID, 3));
+      await expect(service.update(actorOf('acme'), ID, INPUT, [2])).rejects.toEqual(new GroupChangedError(ID, 3));
+      await expect(service.remove(actorOf('acme'), ID, [1, 2])).rejects.toEqual(new GroupChangedError(ID, 3));
       expect(repo.calls).toEqual(['claimForUpdate 2', 'claimForDelete 1,2']);
-      await expect(service.update('acme', ID, INPUT, [2, 3])).resolves.toMatchObject({ version: 4 });
+      await expect(service.update(actorOf('acme'), ID, INPUT, [2, 3])).resolves.toMatchObject({ version: 4 });
     });
 
     it('no usable version at all (only weak tags) claims nothing and is 412', async () => {
-      await expect(service.update('acme', ID, INPUT, [])).rejects.toEqual(new GroupChangedError(ID, 3));
-      await expect(service.remove('acme', ID, [])).rejects.toEqual(new GroupChangedError(ID, 3));
+      await expect(service.update(actorOf('acme'), ID, INPUT, [])).rejects.toEqual(new GroupChangedError(ID, 3));
+      await expect(service.remove(actorOf('acme'), ID, [])).rejects.toEqual(new GroupChangedError(ID, 3));
       expect(repo.calls).toEqual([]);
     });
 
     it("a missing group, or another tenant's, is 404 with or without If-Match", async () => {
       for (const versions of [undefined, [3], []]) {
-        await expect(service.update('other', ID, INPUT, versions)).rejects.toEqual(new GroupNotFoundError(ID));
-        await expect(service.remove('acme', 'missing', versions)).rejects.toEqual(new GroupNotFoundError('missing'));
+        await expect(service.update(actorOf('other'), ID, INPUT, versions)).rejects.toEqual(new GroupNotFoundError(ID));
+        await expect(service.remove(actorOf('acme'), 'missing', versions)).rejects.toEqual(
+          new GroupNotFoundError('missing'),
+        );
       }
       expect(repo.rows.get(ID)?.version).toBe(3);
     });
 
     it('the uniqueness rules skip the group being replaced, and name the sources another group holds', async () => {
       repo.add({ tenantId: 'acme', id: 'other', name: 'Other', passwordPolicyId: 'p', sourceIds: ['s9', 's2'] });
-      await expect(service.update('acme', ID, INPUT)).rejects.toEqual(
+      await expect(service.update(actorOf('acme'), ID, INPUT)).rejects.toEqual(
         new SourceAlreadyInGroupError([{ sourceId: 's2', groupId: 'other', groupName: 'Other' }]),
       );
-      await expect(service.update('acme', ID, { ...INPUT, sourceIds: ['s1'] })).resolves.toMatchObject({ version: 5 });
+      await expect(service.update(actorOf('acme'), ID, { ...INPUT, sourceIds: ['s1'] })).resolves.toMatchObject({
+        version: 5,
+      });
     });
   });
 });

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AuditTrail, changesOf, type AuditAction } from '../audit/audit-trail';
+import type { Actor } from '../common/auth/principal.decorator';
 import type { Transaction } from '../common/database/unit-of-work';
 import type { Page } from '../common/pagination/paging-query';
 import type { PasswordSyncGroupInput, PasswordSyncGroupView } from './dto/password-sync-group.dto';
@@ -62,7 +63,8 @@ export class PasswordSyncGroupsService {
     return found;
   }
 
-  create(tenantId: string, input: PasswordSyncGroupInput): Promise<PasswordSyncGroupView> {
+  create(actor: Actor, input: PasswordSyncGroupInput): Promise<PasswordSyncGroupView> {
+    const { tenantId } = actor;
     return this.retryOnConflict(() =>
       this.groups.write(async (writes, tx) => {
         await this.assertFree(writes, tenantId, input);
@@ -74,7 +76,7 @@ export class PasswordSyncGroupsService {
           created: now,
           modified: now,
         });
-        await this.audited(tx, tenantId, 'create', group.id, undefined, fieldsOf(input));
+        await this.audited(tx, actor, 'create', group.id, undefined, fieldsOf(input));
         return group;
       }),
     );
@@ -86,17 +88,18 @@ export class PasswordSyncGroupsService {
    * names the current version.
    */
   update(
-    tenantId: string,
+    actor: Actor,
     id: string,
     input: PasswordSyncGroupInput,
     expectedVersions?: readonly number[],
   ): Promise<VersionedGroup> {
+    const { tenantId } = actor;
     return this.retryOnConflict(() =>
       this.groups.write(async (writes, tx) => {
         // The row is ours until commit (on PostgreSQL the claim locks it), so what it returns is current.
         const claimed = await this.claim(writes, 'update', { tenantId, id, versions: expectedVersions });
         await this.assertFree(writes, tenantId, input, id);
-        await this.audited(tx, tenantId, 'update', id, await writes.current({ tenantId, id }), fieldsOf(input));
+        await this.audited(tx, actor, 'update', id, await writes.current({ tenantId, id }), fieldsOf(input));
         const group = await writes.replace({
           tenantId,
           id,
@@ -110,14 +113,15 @@ export class PasswordSyncGroupsService {
   }
 
   /** Deletes a group and its memberships (its sources are free again); `expectedVersions` as in update. */
-  remove(tenantId: string, id: string, expectedVersions?: readonly number[]): Promise<void> {
+  remove(actor: Actor, id: string, expectedVersions?: readonly number[]): Promise<void> {
+    const { tenantId } = actor;
     return this.retryOnConflict(() =>
       this.groups.write(async (writes, tx) => {
         // The group row first (as update claims it first): one lock order, so update and delete cannot deadlock.
         const before = await writes.current({ tenantId, id, lock: true });
         await this.claim(writes, 'delete', { tenantId, id, versions: expectedVersions });
         await writes.deleteSources({ tenantId, id });
-        await this.audited(tx, tenantId, 'delete', id, before, undefined);
+        await this.audited(tx, actor, 'delete', id, before, undefined);
       }),
     );
   }
@@ -164,14 +168,14 @@ export class PasswordSyncGroupsService {
   /** One audit event, in the write's own transaction (docs/operations.md, "Audit trail"). */
   private audited(
     tx: Transaction,
-    tenantId: string,
+    actor: Actor,
     action: AuditAction,
     id: string,
     before: GroupFields | undefined,
     after: GroupFields | undefined,
   ): Promise<void> {
     const changes = changesOf(before, after);
-    return this.audit.record(tx, { tenantId, action, resourceType: 'password-sync-group', resourceId: id, changes });
+    return this.audit.record(tx, { actor, action, resourceType: 'password-sync-group', resourceId: id, changes });
   }
 
   /**
