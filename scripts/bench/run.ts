@@ -22,7 +22,8 @@
  * Diagnostics (environment only): BENCH_SERVICE_NODE_OPTIONS / BENCH_BASELINE_NODE_OPTIONS set
  * NODE_OPTIONS for that server (e.g. `-r ./probe.js` to trace the garbage collector, as in
  * docs/performance.md, "Memory"); BENCH_SERVICE_STDOUT / BENCH_BASELINE_STDOUT send its stdout
- * (request logs, GC traces) to a file instead of /dev/null.
+ * (request logs, GC traces) to a file instead of /dev/null; BENCH_SERVICE_ENV / BENCH_BASELINE_ENV
+ * add settings to that server's environment (space-separated KEY=VALUE, e.g. `METRICS_PORT=0`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -183,6 +184,13 @@ async function startServer(
   const diagnostics = {
     nodeOptions: process.env[`BENCH_${name.toUpperCase()}_NODE_OPTIONS`],
     stdout: process.env[`BENCH_${name.toUpperCase()}_STDOUT`],
+    // Settings to measure the cost of, e.g. BENCH_SERVICE_ENV='METRICS_PORT=0' (metrics on).
+    env: Object.fromEntries(
+      (process.env[`BENCH_${name.toUpperCase()}_ENV`] ?? '')
+        .split(/\s+/)
+        .filter((pair) => pair.includes('='))
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+    ),
   };
   const env = {
     PATH: process.env.PATH,
@@ -196,6 +204,7 @@ async function startServer(
     THROTTLE_TTL_SECONDS: String(THROTTLE_TTL_SECONDS),
     LOG_LEVEL: opts.logLevel,
     ...(diagnostics.nodeOptions ? { NODE_OPTIONS: diagnostics.nodeOptions } : {}),
+    ...diagnostics.env,
   };
   // Request logs go where production would send them, minus the disk: /dev/null.
   const devNull = openSync(diagnostics.stdout ?? '/dev/null', 'w');
