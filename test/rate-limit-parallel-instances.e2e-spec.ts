@@ -80,9 +80,8 @@ describeWithRedis('the rate limit under parallel load across two instances shari
       limited: REQUESTS - BUDGET,
       other: 0,
     });
-    // Both instances refused some: the count is shared, not split per instance.
-    for (const instance of ['A', 'B'])
-      expect(answers.filter((x) => x.instance === instance && x.status === 429).length).toBeGreaterThan(0);
+    // Each instance got 150 requests, under a budget of 200: only a count shared by both refuses
+    // any. (Which instance refuses them depends on which answers first, so that is not asserted.)
     for (const refused of answers.filter((x) => x.status === 429)) {
       expect(refused.text).toBe('{"message":" Rate Limit Exceeded "}');
       expect(refused.headers.get('x-tracking-id')).toMatch(TRACKING_ID);
