@@ -47,7 +47,9 @@ export class ObservabilityLifecycle implements OnModuleInit, OnApplicationBootst
   ) {}
 
   onModuleInit(): void {
-    if (this.tracing) instrumentStatements(this.dataSource, this.tracing.statementListener);
+    if (this.tracing) {
+      instrumentStatements(this.dataSource, this.tracing.statementListener, { keepAsyncContext: true });
+    }
     const metrics = this.metrics;
     if (!metrics) return;
     instrumentStatements(this.dataSource, metrics.statementListener);

@@ -16,11 +16,16 @@ export type StatementListener = (sql: string) => (error?: unknown) => void;
  * the driver: better-sqlite3's Statement#run/get/all, node-postgres' client.query. Installed only
  * when metrics or tracing is on (off, the drivers are untouched).
  */
-export function instrumentStatements(dataSource: DataSource, listener: StatementListener): void {
+export function instrumentStatements(
+  dataSource: DataSource,
+  listener: StatementListener,
+  /** Tracing: statements must run in their own request's async context (see bindConnectCallbacks). */
+  { keepAsyncContext = false }: { keepAsyncContext?: boolean } = {},
+): void {
   if (dataSource.options.type === 'better-sqlite3') {
     instrumentSqlite((dataSource.driver as BetterSqlite3Driver).databaseConnection as Database, listener);
   } else {
-    instrumentPool((dataSource.driver as PostgresDriver).master as Pool, listener);
+    instrumentPool((dataSource.driver as PostgresDriver).master as Pool, listener, keepAsyncContext);
   }
 }
 
@@ -87,13 +92,14 @@ function instrumentSqlite(db: Database, listener: StatementListener): void {
 }
 
 /** Wraps the query method of each pooled connection: those open now and those opened later. */
-function instrumentPool(pool: Pool, listener: StatementListener): void {
+function instrumentPool(pool: Pool, listener: StatementListener, keepAsyncContext: boolean): void {
   // node-postgres keeps its connections in `_clients` (no public accessor); the migrations' one
   // is already there when this runs.
   const open = (pool as unknown as { _clients?: PoolClient[] })._clients ?? [];
   for (const client of open) instrumentClient(client, listener);
   pool.on('connect', (client) => instrumentClient(client, listener));
-  bindConnectCallbacks(pool);
+  // Metrics need no async context; binding one costs an AsyncResource per statement's connect.
+  if (keepAsyncContext) bindConnectCallbacks(pool);
 }
 
 const BOUND = Symbol('connect callbacks bound');
