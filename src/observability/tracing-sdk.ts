@@ -17,7 +17,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { routeLabel } from './route-label';
 import { operationOf } from './statement-instrumentation';
-import type { Tracing } from './tracing';
+import type { Tracing } from './tracing-api';
 
 /** The spans of one request, kept on it. */
 interface RequestSpans {
