@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { UnitOfWork, type Transaction } from '../common/database/unit-of-work';
+import { placeholdersFor, UnitOfWork, type Transaction } from '../common/database/unit-of-work';
 import type { AuditAction, AuditChanges, AuditEvent } from './audit-event';
 
 export interface AuditQuery {
@@ -27,12 +27,6 @@ interface AuditRow {
 const COLUMNS =
   'occurred_at, tenant_id, identity_id, client_id, action, resource_type, resource_id, changes, tracking_id';
 
-/** `?` placeholders → `$1`, `$2`, … on PostgreSQL (the SQL here has no `?` inside literals). */
-const placeholders = (postgres: boolean, text: string) => {
-  let n = 0;
-  return postgres ? text.replace(/\?/g, () => `$${++n}`) : text;
-};
-
 /**
  * The `audit_event` table: append-only (its triggers refuse UPDATE and DELETE). Inserts run in
  * the audited change's own transaction; `selectAuditEvents` reads them for `npm run audit`.
@@ -42,8 +36,8 @@ export class AuditEventsRepository {
   private readonly insertSql: string;
 
   constructor(uow: UnitOfWork) {
-    this.insertSql = placeholders(
-      uow.dialect === 'postgres',
+    this.insertSql = placeholdersFor(
+      uow.dialect,
       `INSERT INTO audit_event (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
   }
@@ -65,7 +59,7 @@ export class AuditEventsRepository {
 
 /** One tenant's events, oldest first (on a DataSource of its own: the CLI runs beside the service). */
 export async function selectAuditEvents(dataSource: DataSource, query: AuditQuery): Promise<AuditEvent[]> {
-  const postgres = dataSource.options.type === 'postgres';
+  const dialect = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
   const params: unknown[] = [query.tenant];
   const where = ['tenant_id = ?'];
   const add = (condition: string, value: unknown) => {
@@ -78,7 +72,7 @@ export async function selectAuditEvents(dataSource: DataSource, query: AuditQuer
   if (query.resourceId) add('resource_id =', query.resourceId);
   params.push(query.limit);
   const sql = `SELECT ${COLUMNS} FROM audit_event WHERE ${where.join(' AND ')} ORDER BY occurred_at, id LIMIT ?`;
-  const rows = await dataSource.query<AuditRow[]>(placeholders(postgres, sql), params);
+  const rows = await dataSource.query<AuditRow[]>(placeholdersFor(dialect, sql), params);
   return rows.map((row) => ({
     occurredAt: row.occurred_at,
     tenant: row.tenant_id,

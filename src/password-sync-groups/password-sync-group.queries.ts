@@ -1,4 +1,4 @@
-import type { SqlDialect } from '../common/database/unit-of-work';
+import { placeholdersFor, type SqlDialect } from '../common/database/sql-dialect';
 import type { PasswordSyncGroup } from './password-sync-group.entity';
 
 /** The columns of a group that reads return (entity property names). */
@@ -76,7 +76,7 @@ export class GroupQueries {
   readonly lockGroup: string | undefined;
 
   constructor(dialect: SqlDialect) {
-    const sql = (text: string) => (dialect === 'postgres' ? numbered(text) : text);
+    const sql = (text: string) => placeholdersFor(dialect, text);
     // A group's sources, in order, read from the (group_id, tenant_id, position, source_id) index alone,
     // as JSON text on both databases. Not a PostgreSQL array: node-postgres parses array text one
     // character at a time, which was a third of everything the service allocated under load; one
@@ -142,10 +142,4 @@ export class GroupQueries {
         ? sql(`SELECT 1 FROM password_sync_group WHERE tenant_id = ? AND id = ? FOR UPDATE`)
         : undefined;
   }
-}
-
-/** `?` placeholders → `$1`, `$2`, … (the SQL here has no `?` inside literals). */
-function numbered(text: string): string {
-  let n = 0;
-  return text.replace(/\?/g, () => `$${++n}`);
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { QueryFailedError, type EntityManager } from 'typeorm';
-import { UnitOfWork } from '../common/database/unit-of-work';
+import { placeholdersFor, UnitOfWork } from '../common/database/unit-of-work';
 import type { Page } from '../common/pagination/paging-query';
 import type { PatRecord } from './dto/personal-access-token.dto';
 import { PatNameTakenError } from './personal-access-tokens.errors';
@@ -67,9 +67,7 @@ export class PersonalAccessTokensRepository {
 
   /** `?` placeholders, numbered for PostgreSQL. */
   private sql(text: string): string {
-    if (!this.pg) return text;
-    let n = 0;
-    return text.replace(/\?/g, () => `$${++n}`);
+    return placeholdersFor(this.uow.dialect, text);
   }
 
   private bool(value: boolean): boolean | number {

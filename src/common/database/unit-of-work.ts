@@ -2,15 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { Database, Statement } from 'better-sqlite3';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { postgresPoolOf, resetSqliteTransaction, sqliteConnectionOf } from './driver-connections';
+import type { SqlDialect } from './sql-dialect';
+
+export { placeholdersFor, type SqlDialect } from './sql-dialect';
 
 /**
  * A write transaction in progress, as `write` hands it to its work. A repository that must write
  * in another's transaction (the audit trail, say) takes it, so both commit or roll back together.
  */
 export type Transaction = EntityManager;
-
-/** The SQL dialects the service runs on, for the few queries written per dialect. */
-export type SqlDialect = 'sqlite' | 'postgres';
 
 /** Prepared statements kept per SQLite connection (the SQL of `query()` is a fixed set). */
 const STATEMENT_CACHE_SIZE = 100;
