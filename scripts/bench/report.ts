@@ -50,6 +50,27 @@ export interface PatCaseResult {
   cpuRatio?: number;
 }
 
+/**
+ * The `observability` case: GET by id on the service with one of metrics or tracing on, against
+ * the same service with both off (its default), alternately.
+ */
+export interface ObservabilityResult {
+  db: DbKind;
+  /** `metrics`, `tracing-100` or `tracing-0`. */
+  id: string;
+  label: string;
+  /** The service with the setting on. */
+  service: TargetStats;
+  /** The service with metrics and tracing off, in the same run. */
+  off: TargetStats;
+  /** service req/s ÷ off req/s. */
+  ratio: number;
+  /** service CPU per request ÷ off CPU per request − 1: what the setting adds to each request. */
+  cpuCost: number;
+  /** Tracing: what the OTLP receiver got by the time the service had stopped (shutdown flushes). */
+  exported?: { spans: number; serverSpans: number };
+}
+
 export interface TargetCheck {
   name: string;
   target: string;
@@ -77,6 +98,7 @@ export interface BenchReport {
   scale: CaseResult[];
   soak: { db: DbKind; seconds: number; service: SoakRun; baseline: SoakRun }[];
   pat: PatCaseResult[];
+  observability: ObservabilityResult[];
   targets: TargetCheck[];
 }
 
@@ -174,6 +196,43 @@ export function patTable(cases: PatCaseResult[]): string {
         ...stats(c.ordinary),
         lpad(pct(c.ratio), 7),
         lpad(pct(c.cpuRatio), 10),
+      ].join(' '),
+    );
+  }
+  return lines.join('\n');
+}
+
+export function observabilityTable(results: ObservabilityResult[]): string {
+  const head = [
+    pad('db', 9),
+    pad('setting', 26),
+    lpad('req/s', 8),
+    lpad('p99', 7),
+    lpad('CPU µs', 7),
+    lpad('off req/s', 10),
+    lpad('p99', 7),
+    lpad('CPU µs', 7),
+    lpad('ratio', 7),
+    lpad('CPU cost', 9),
+    lpad('err', 5),
+    '  spans exported (server spans)',
+  ].join(' ');
+  const lines = [head, '-'.repeat(head.length)];
+  for (const r of results) {
+    lines.push(
+      [
+        pad(r.db, 9),
+        pad(r.label, 26),
+        lpad(r.service.rps.toFixed(0), 8),
+        lpad(r.service.p99.toFixed(1), 7),
+        lpad(r.service.cpuUsPerRequest.toFixed(0), 7),
+        lpad(r.off.rps.toFixed(0), 10),
+        lpad(r.off.p99.toFixed(1), 7),
+        lpad(r.off.cpuUsPerRequest.toFixed(0), 7),
+        lpad(`${(r.ratio * 100).toFixed(0)}%`, 7),
+        lpad(`${r.cpuCost >= 0 ? '+' : ''}${(r.cpuCost * 100).toFixed(1)}%`, 9),
+        lpad(String(r.service.errors + r.off.errors), 5),
+        r.exported ? `  ${r.exported.spans} (${r.exported.serverSpans})` : '  —',
       ].join(' '),
     );
   }

@@ -11,13 +11,17 @@
  * --scale-rows (BENCH_SCALE_ROWS, 100000), --scale-seconds (BENCH_SCALE_SECONDS, 5),
  * --soak (BENCH_SOAK_SECONDS, 60; 0 skips), --throttle-limit (BENCH_THROTTLE_LIMIT, 100000000),
  * --clients (BENCH_CLIENTS, 1: distinct client ids, i.e. rate-limit keys), --log-level
- * (BENCH_LOG_LEVEL, info), --db sqlite,postgres, --cases get,list50,…,get-pat,oauth-token, --skip-scale,
+ * (BENCH_LOG_LEVEL, info), --db sqlite,postgres, --cases get,list50,…,get-pat,oauth-token,observability, --skip-scale,
  * --profile (CPU-profile the service and the baseline during each case; `-baseline` files), --out-dir (docs/bench), --no-write,
  * --quick (2 s cases, 1 s warm-up, 2 s scale cases, 10 s soak).
  *
  * Personal access tokens: `get-pat` (GET by id with a token minted by POST /oauth/token from a
  * PAT vs the ordinary signed token, alternately on the service) and `oauth-token` (tokens issued
  * per second) load the service alone: the baseline has no equivalent.
+ *
+ * Observability: `observability` loads GET by id on three more service processes, one with
+ * metrics on (METRICS_PORT=0) and two tracing to an OTLP sink in this process (sampled at 100%
+ * and at 0%), alternately with the service as it runs by default: what each costs per request.
  *
  * Diagnostics (environment only): BENCH_SERVICE_NODE_OPTIONS / BENCH_BASELINE_NODE_OPTIONS set
  * NODE_OPTIONS for that server (e.g. `-r ./probe.js` to trace the garbage collector, as in
@@ -34,13 +38,16 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { scaleChart, throughputChart } from './chart';
 import { runLoad, rssKb, Samples, type RequestSpec } from './load';
+import { startOtlpSink, type OtlpSink } from './otlp-sink';
 import { formatSummary, summarize } from './profile-summary';
 import {
   caseTable,
+  observabilityTable,
   patTable,
   targetTable,
   type BenchReport,
   type CaseResult,
+  type ObservabilityResult,
   type PatCaseResult,
   type SoakRun,
   type TargetCheck,
@@ -179,6 +186,8 @@ async function startServer(
   secret: string,
   dataDir: string,
   profile: boolean,
+  /** Settings the case itself measures (the `observability` case's metrics and tracing). */
+  settings: Record<string, string> = {},
 ): Promise<Server> {
   const port = await freePort();
   const diagnostics = {
@@ -205,6 +214,7 @@ async function startServer(
     LOG_LEVEL: opts.logLevel,
     ...(diagnostics.nodeOptions ? { NODE_OPTIONS: diagnostics.nodeOptions } : {}),
     ...diagnostics.env,
+    ...settings,
   };
   // Request logs go where production would send them, minus the disk: /dev/null.
   const devNull = openSync(diagnostics.stdout ?? '/dev/null', 'w');
@@ -605,6 +615,83 @@ async function patCases(db: DbKind, service: Server, secret: string, data: Data)
   return out;
 }
 
+// ---------------------------------------------------------------- observability
+
+/**
+ * `observability` (issue 17): GET by id on services started with metrics on, and with tracing on
+ * sampled at 100% and at 0% (each exporting to its own OTLP sink in this process), alternately
+ * with the service as it runs by default, both off. All read the same database.
+ */
+async function observabilityCases(
+  db: DbKind,
+  target: DbTarget,
+  secret: string,
+  dataDir: string,
+  off: Server,
+  data: Data,
+): Promise<ObservabilityResult[]> {
+  if (wantedCases && !wantedCases.includes('observability')) return [];
+  const sinks: OtlpSink[] = [];
+  const tracing = async (ratio: string) => {
+    const sink = await startOtlpSink();
+    sinks.push(sink);
+    // No traceparent comes in, so the root sampler's ratio decides every request.
+    const settings = {
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: ratio,
+    };
+    return { settings, sink };
+  };
+  const variants: { id: string; label: string; settings: Record<string, string>; sink?: OtlpSink }[] = [
+    { id: 'metrics', label: 'metrics on', settings: { METRICS_PORT: '0' } },
+    { id: 'tracing-100', label: 'tracing on, 100% sampled', ...(await tracing('1')) },
+    { id: 'tracing-0', label: 'tracing on, 0% sampled', ...(await tracing('0')) },
+  ];
+  const servers: Server[] = [];
+  try {
+    for (const v of variants) servers.push(await startServer('service', target, secret, dataDir, false, v.settings));
+    const get = mainCases(data).find((c) => c.id === 'get')!;
+    const headers = headersFor(secret, get.tenant);
+    const samples = await alternate(
+      [off, ...servers].map((server, i) => ({
+        who: i === 0 ? 'off' : variants[i - 1].id,
+        server,
+        headers,
+        spec: get.spec,
+      })),
+      opts.duration,
+      opts.connections,
+    );
+    // Stopping flushes the spans still buffered (the service's shutdown hook) before they are counted.
+    await Promise.all(servers.map((s) => s.stop()));
+    const [offStats, ...onStats] = samples.map((s) => s.stats());
+    const results = variants.map((v, i): ObservabilityResult => {
+      const stats = onStats[i];
+      return {
+        db,
+        id: v.id,
+        label: v.label,
+        service: stats,
+        off: offStats,
+        ratio: offStats.rps > 0 ? stats.rps / offStats.rps : 0,
+        cpuCost: stats.cpuUsPerRequest / offStats.cpuUsPerRequest - 1,
+        ...(v.sink ? { exported: v.sink.counts() } : {}),
+      };
+    });
+    for (const r of results) {
+      log(
+        `  GET by id, ${r.label.padEnd(25)} ${r.service.rps.toFixed(0).padStart(6)} req/s p99 ${r.service.p99.toFixed(1)} ms, CPU/request ${r.service.cpuUsPerRequest.toFixed(0)} vs ${r.off.cpuUsPerRequest.toFixed(0)} µs off ` +
+          `(${r.cpuCost >= 0 ? '+' : ''}${(r.cpuCost * 100).toFixed(1)}%)${r.exported ? `, ${r.exported.spans} spans exported` : ''}`,
+      );
+    }
+    return results;
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    await Promise.all(sinks.map((s) => s.close()));
+  }
+}
+
 // ---------------------------------------------------------------- main
 
 async function main(): Promise<void> {
@@ -634,6 +721,7 @@ async function main(): Promise<void> {
     scale: [],
     soak: [],
     pat: [],
+    observability: [],
     targets: [],
   };
   log(
@@ -694,6 +782,9 @@ async function main(): Promise<void> {
         report.cases.push(await measure(c, db, servers, secret, opts.duration, opts.connections));
       }
       report.pat.push(...(await patCases(db, service, secret, { readIds, writeIds })));
+      report.observability.push(
+        ...(await observabilityCases(db, target, secret, dataDir, service, { readIds, writeIds })),
+      );
 
       if (!flags['skip-scale']) {
         const ids = await seedGroups(target, SCALE_TENANT, 1000);
@@ -776,6 +867,10 @@ async function main(): Promise<void> {
     log('\nPersonal access tokens (the service alone; "ordinary" = the same GETs with the ordinary signed token):');
     log(patTable(report.pat));
   }
+  if (report.observability.length) {
+    log('\nObservability (GET by id; "off" = the same service with metrics and tracing off, as it runs by default):');
+    log(observabilityTable(report.observability));
+  }
   log('\nTargets:');
   log(targetTable(report.targets));
   if (!flags['no-write']) {
@@ -788,6 +883,7 @@ async function main(): Promise<void> {
   const errors =
     [...report.cases, ...report.scale].reduce((n, c) => n + c.service.errors + c.baseline.errors, 0) +
     report.pat.reduce((n, c) => n + c.service.errors + (c.ordinary?.errors ?? 0), 0) +
+    report.observability.reduce((n, c) => n + c.service.errors + c.off.errors, 0) +
     report.soak.reduce((n, s) => n + s.service.errors + s.baseline.errors, 0);
   if (errors > 0) {
     log(`\n${errors} errors (non-2xx or socket errors): the figures are not valid.`);
@@ -914,6 +1010,26 @@ function checkTargets(report: BenchReport): TargetCheck[] {
       target: '≥ 95%',
       measured: `${pct(c.ratio!)} (${c.service.rps.toFixed(0)} vs ${c.ordinary!.rps.toFixed(0)} req/s; CPU ${pct(c.cpuRatio!)})`,
       met: c.ratio! >= 0.95,
+    });
+  }
+  // Metrics on cost GET by id at most 5% (issue 17), in CPU per request: the service is
+  // CPU-bound here, and CPU time is the figure the machine's other load disturbs least.
+  for (const c of report.observability.filter((x) => x.id === 'metrics')) {
+    out.push({
+      name: `${c.db}: GET by id, metrics on vs off (CPU per request)`,
+      target: '≤ +5%',
+      measured: `${c.cpuCost >= 0 ? '+' : ''}${(c.cpuCost * 100).toFixed(1)}% (${c.service.cpuUsPerRequest.toFixed(0)} vs ${c.off.cpuUsPerRequest.toFixed(0)} µs; req/s ${pct(c.ratio)})`,
+      met: c.cpuCost <= 0.05,
+    });
+  }
+  // A traced run that exported nothing, or an unsampled one that exported spans, measured the wrong thing.
+  for (const c of report.observability.filter((x) => x.exported)) {
+    const sampled = c.id === 'tracing-100';
+    out.push({
+      name: `${c.db}: ${c.label}: spans exported`,
+      target: sampled ? '> 0' : '0',
+      measured: `${c.exported!.spans} spans, ${c.exported!.serverSpans} requests traced`,
+      met: sampled ? c.exported!.serverSpans > 0 : c.exported!.spans === 0,
     });
   }
   const dbs = [...new Set(report.scale.map((c) => c.db))];
