@@ -7,7 +7,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -22,7 +22,7 @@ import type { Metrics } from './metrics';
 import { MetricsServer } from './metrics-server';
 import { instrumentStatements } from './statement-instrumentation';
 import { TRACING, startTracingIfEnabled, tracingEnabled, type Tracing } from './tracing';
-import { TracingInterceptor } from './tracing.interceptor';
+import { TracingGuard } from './tracing.guard';
 
 /** Injection token: the Metrics, or null when METRICS_PORT is unset. */
 export const METRICS = Symbol('METRICS');
@@ -48,7 +48,9 @@ export class ObservabilityLifecycle implements OnModuleInit, OnApplicationBootst
 
   onModuleInit(): void {
     if (this.tracing) {
-      instrumentStatements(this.dataSource, this.tracing.statementListener, { keepAsyncContext: true });
+      instrumentStatements(this.dataSource, this.tracing.statementListener, {
+        keepAsyncContext: this.tracing.contextEntered,
+      });
     }
     const metrics = this.metrics;
     if (!metrics) return;
@@ -94,7 +96,8 @@ export class ObservabilityModule {
           inject: [ROOT_LOGGER],
           useFactory: (logger: Logger) => startTracingIfEnabled(logger, config.database.type),
         },
-        ...(tracingEnabled() ? [{ provide: APP_INTERCEPTOR, useClass: TracingInterceptor }] : []),
+        // After CoreModule's global guards: see TracingGuard.
+        ...(tracingEnabled() ? [{ provide: APP_GUARD, useClass: TracingGuard }] : []),
         ObservabilityLifecycle,
       ],
       exports: [METRICS, TRACING, ObservabilityLifecycle],

@@ -19,8 +19,8 @@ export type StatementListener = (sql: string) => (error?: unknown) => void;
 export function instrumentStatements(
   dataSource: DataSource,
   listener: StatementListener,
-  /** Tracing: statements must run in their own request's async context (see bindConnectCallbacks). */
-  { keepAsyncContext = false }: { keepAsyncContext?: boolean } = {},
+  /** Tracing: from when on statements must run in their own request's async context (see bindConnectCallbacks). */
+  { keepAsyncContext }: { keepAsyncContext?: () => boolean } = {},
 ): void {
   if (dataSource.options.type === 'better-sqlite3') {
     instrumentSqlite((dataSource.driver as BetterSqlite3Driver).databaseConnection as Database, listener);
@@ -92,14 +92,14 @@ function instrumentSqlite(db: Database, listener: StatementListener): void {
 }
 
 /** Wraps the query method of each pooled connection: those open now and those opened later. */
-function instrumentPool(pool: Pool, listener: StatementListener, keepAsyncContext: boolean): void {
+function instrumentPool(pool: Pool, listener: StatementListener, keepAsyncContext?: () => boolean): void {
   // node-postgres keeps its connections in `_clients` (no public accessor); the migrations' one
   // is already there when this runs.
   const open = (pool as unknown as { _clients?: PoolClient[] })._clients ?? [];
   for (const client of open) instrumentClient(client, listener);
   pool.on('connect', (client) => instrumentClient(client, listener));
   // Metrics need no async context; binding one costs an AsyncResource per statement's connect.
-  if (keepAsyncContext) bindConnectCallbacks(pool);
+  if (keepAsyncContext) bindConnectCallbacks(pool, keepAsyncContext);
 }
 
 const BOUND = Symbol('connect callbacks bound');
@@ -107,14 +107,15 @@ const BOUND = Symbol('connect callbacks bound');
 /**
  * pool.query waits for a connection through a callback that, when the pool is busy, the pool
  * calls from whichever request releases one: the statement would then run (and be traced) in
- * that other request's context. Bound to the caller's async context, it runs in its own.
+ * that other request's context. Bound to the caller's async context, it runs in its own. Until
+ * a request has entered a trace's context (`when`), every context is the empty one: no binding.
  */
-function bindConnectCallbacks(pool: Pool & { [BOUND]?: true }): void {
+function bindConnectCallbacks(pool: Pool & { [BOUND]?: true }, when: () => boolean): void {
   if (pool[BOUND]) return;
   pool[BOUND] = true;
   const connect = pool.connect.bind(pool) as (callback?: (...args: unknown[]) => void) => unknown;
   (pool as unknown as { connect: typeof connect }).connect = (callback) =>
-    typeof callback === 'function' ? connect(AsyncResource.bind(callback)) : connect();
+    typeof callback !== 'function' ? connect() : connect(when() ? AsyncResource.bind(callback) : callback);
 }
 
 function instrumentClient(client: PoolClient, listener: StatementListener): void {

@@ -3,6 +3,7 @@ import {
   SpanKind,
   SpanStatusCode,
   context,
+  createContextKey,
   defaultTextMapGetter,
   trace,
   type Context,
@@ -19,14 +20,22 @@ import { routeLabel } from './route-label';
 import { operationOf } from './statement-instrumentation';
 import type { Tracing } from './tracing-api';
 
-/** The spans of one request, kept on it. */
+/**
+ * The spans of a sampled request, kept on it and in its context: statements find their parent
+ * here (the handler span once the guards have passed) without a context switch per phase.
+ */
 interface RequestSpans {
   server: Span;
   context: Context;
   guards?: Span;
+  handler?: Span;
 }
 const SPANS = Symbol('otel spans');
+const SPANS_KEY = createContextKey('password-sync-groups request spans');
 type TracedRequest = FastifyRequest & { [SPANS]?: RequestSpans };
+
+const spansOfActiveRequest = () => context.active().getValue(SPANS_KEY) as RequestSpans | undefined;
+const ignore = () => undefined;
 
 /**
  * Loaded only when tracing is on (see tracing.ts). The SDK reads the standard variables itself:
@@ -48,6 +57,7 @@ export function startTracing(logger: Logger, dialect: string): Tracing {
   const propagator = new W3CTraceContextPropagator();
   const dbSystem = dialect === 'postgres' ? 'postgresql' : 'sqlite';
   logger.info({ context: 'Tracing' }, 'OpenTelemetry tracing on (OTLP/HTTP)');
+  let contextEntered = false;
 
   return {
     requestReceived(request: TracedRequest) {
@@ -60,50 +70,68 @@ export function startTracing(logger: Logger, dialect: string): Tracing {
         },
         parent,
       );
-      request[SPANS] = { server, context: trace.setSpan(parent, server) };
-      request.log = request.log.child({ traceId: server.spanContext().traceId });
+      // Sampled or not, the trace id joins the request's log lines. Fastify made this logger for
+      // this request alone, so binding to it is safe, and costs less than another child.
+      (request.log as Logger).setBindings({ traceId: server.spanContext().traceId });
+      // Unsampled: nothing more to record, and no context to enter (on Node 20 the first
+      // AsyncLocalStorage.run switches on promise hooks for the whole process).
+      if (!server.isRecording()) return;
+      const spans: RequestSpans = { server, context: trace.setSpan(parent, server) };
+      spans.context = spans.context.setValue(SPANS_KEY, spans);
+      request[SPANS] = spans;
     },
 
     enterRequest(request: TracedRequest, next: () => void) {
       const spans = request[SPANS];
       if (!spans) return next();
       spans.guards = tracer.startSpan('guards', {}, spans.context);
+      contextEntered = true;
       context.with(spans.context, next);
     },
 
-    runHandler<T>(request: TracedRequest, name: string, handler: (done: (error?: unknown) => void) => T): T {
+    guardsPassed(request: TracedRequest, handlerName: () => string) {
       const spans = request[SPANS];
-      spans?.guards?.end();
-      const span = tracer.startSpan(`handler ${name}`, {}, spans?.context ?? context.active());
-      const done = (error?: unknown) => {
-        if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
-        span.end();
-      };
-      return context.with(trace.setSpan(context.active(), span), () => handler(done));
+      if (!spans) return;
+      spans.guards?.end();
+      spans.handler = tracer.startSpan(`handler ${handlerName()}`, {}, spans.context);
     },
 
     requestAnswered(request: TracedRequest, reply: FastifyReply) {
       const spans = request[SPANS];
       if (!spans) return;
       const route = routeLabel(request);
+      const failed = reply.statusCode >= 500;
       if (spans.guards?.isRecording()) spans.guards.end();
+      if (spans.handler) {
+        if (failed) spans.handler.setStatus({ code: SpanStatusCode.ERROR });
+        spans.handler.end();
+      }
       spans.server.updateName(`${request.method} ${route}`);
       spans.server.setAttributes({ 'http.route': route, 'http.response.status_code': reply.statusCode });
-      if (reply.statusCode >= 500) spans.server.setStatus({ code: SpanStatusCode.ERROR });
+      if (failed) spans.server.setStatus({ code: SpanStatusCode.ERROR });
       spans.server.end();
     },
 
     statementListener: (sql: string) => {
+      // Only a sampled request's statements: others (unsampled requests, startup) record none.
+      const spans = spansOfActiveRequest();
+      if (!spans) return ignore;
       const operation = operationOf(sql);
-      const span = tracer.startSpan(operation, {
-        kind: SpanKind.CLIENT,
-        attributes: { 'db.system.name': dbSystem, 'db.operation.name': operation, 'db.query.text': sql },
-      });
+      const span = tracer.startSpan(
+        operation,
+        {
+          kind: SpanKind.CLIENT,
+          attributes: { 'db.system.name': dbSystem, 'db.operation.name': operation, 'db.query.text': sql },
+        },
+        trace.setSpan(spans.context, spans.handler ?? spans.guards ?? spans.server),
+      );
       return (error?: unknown) => {
         if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
         span.end();
       };
     },
+
+    contextEntered: () => contextEntered,
 
     shutdown: () => provider.shutdown(),
   };

@@ -5,7 +5,7 @@ import type { Tracing } from './tracing-api';
  * OpenTelemetry tracing, opt-in through the standard variables: on when an OTLP endpoint is set
  * (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), unless
  * OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none. Off, no @opentelemetry module is loaded
- * and no hook, interceptor or driver wrapper is installed.
+ * and no hook, guard or driver wrapper is installed.
  */
 export function tracingEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
   if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return false;
