@@ -10,6 +10,8 @@
  *
  * `create` prints the client id and secret once, as SAIL_* export lines, and refuses what the
  * API would refuse (same validation and rules, through the same service). Lists take commas or spaces.
+ * `create` and `delete` are in the audit trail (docs/operations.md) with the actor
+ * `{"identityId":null,"clientId":"npm-run-pat"}` and no tracking id.
  */
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -17,11 +19,13 @@ import { parseArgs } from 'node:util';
 import { AppModule } from '../src/app.module';
 import { PinoNestLogger, createRootLogger } from '../src/common/logging/logger';
 import type { Principal } from '../src/common/auth/principal';
+import { systemActor } from '../src/common/auth/principal.decorator';
 import { DomainError } from '../src/common/errors/domain-error';
 import { ApiValidationPipe } from '../src/common/validation/api-validation.pipe';
 import { ConfigError, loadConfig } from '../src/config/app-config';
 import { CreatePersonalAccessTokenDto, patView } from '../src/personal-access-tokens/dto/personal-access-token.dto';
 import { PAT_ID } from '../src/personal-access-tokens/pat-secrets';
+import { PatNotFoundError } from '../src/personal-access-tokens/personal-access-tokens.errors';
 import { PersonalAccessTokensRepository } from '../src/personal-access-tokens/personal-access-tokens.repository';
 import { PersonalAccessTokensService } from '../src/personal-access-tokens/personal-access-tokens.service';
 
@@ -30,6 +34,8 @@ const USAGE = `usage: npm run pat -- create --tenant T --owner-id ID [--owner-na
        npm run pat -- list --tenant T [--owner-id ID]
        npm run pat -- delete --tenant T --id CLIENT_ID
 `;
+/** The client id of this program, for its principal and in the audit trail. */
+const CLIENT_ID = 'npm-run-pat';
 const list = (value: string | undefined) => (value ?? '').split(/[\s,]+/).filter(Boolean);
 
 class UsageError extends Error {}
@@ -78,13 +84,14 @@ async function run(argv: string[], app: () => Promise<INestApplicationContext>):
     })) as CreatePersonalAccessTokenDto;
     const creator: Principal = {
       tenantId,
-      clientId: 'npm-run-pat',
+      clientId: CLIENT_ID,
       identityId: ownerId,
       userName: values['owner-name'] ?? ownerId,
       authorities: new Set(authorities),
       scopes: new Set(scopes),
     };
-    const created = await (await app()).get(PersonalAccessTokensService).create(creator, input);
+    const tokens = (await app()).get(PersonalAccessTokensService);
+    const created = await tokens.create(creator, systemActor(tenantId, CLIENT_ID), input);
     process.stderr.write(
       `Created personal access token '${created.name}' for ${created.owner.name} (${created.owner.id}) in tenant ` +
         `${tenantId}, scopes ${created.scope?.join(' ')}, expires ${created.expirationDate ?? 'never'}. ` +
@@ -111,9 +118,11 @@ async function run(argv: string[], app: () => Promise<INestApplicationContext>):
   if (command === 'delete') {
     const id = required(values, 'id').toLowerCase();
     if (!PAT_ID.test(id)) throw new UsageError('--id must be a personal access token id (32 hexadecimal characters)');
-    const deleted = await (await app()).get(PersonalAccessTokensRepository).delete({ tenantId, id });
-    if (!deleted)
+    const tokens = (await app()).get(PersonalAccessTokensService);
+    await tokens.removeAsOperator(systemActor(tenantId, CLIENT_ID), id).catch((err: unknown) => {
+      if (!(err instanceof PatNotFoundError)) throw err;
       throw new DomainError('NOT_FOUND', [`Personal access token '${id}' was not found in tenant ${tenantId}.`]);
+    });
     return `Deleted personal access token ${id}.\n`;
   }
   throw new UsageError(command ? `unknown command ${command}` : 'a command is required');

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { selectAuditEvents } from '../src/audit/audit-events.repository';
 import { DATABASES } from './support/databases';
-import { patRows } from './support/personal-access-tokens';
+import { auditedAs, patRows } from './support/personal-access-tokens';
 import { REPO_ROOT } from './support/processes';
 import { startTestApp, type TestApp } from './support/test-app';
 
@@ -105,6 +106,25 @@ describe.each(DATABASES)('npm run pat (%s)', (kind) => {
     const deleted = await pat('delete', '--tenant', 'acme', '--id', id);
     expect([deleted.code, deleted.stdout]).toEqual([0, `Deleted personal access token ${id}.\n`]);
     expect(await patRows(t.dataSource)).toEqual([]);
+    expect((await pat('delete', '--tenant', 'acme', '--id', id)).stderr).toBe(
+      `Refused: Personal access token '${id}' was not found in tenant acme.\n`,
+    );
+
+    // In the audit trail as the program's doing (no identity, no tracking id); refusals left nothing.
+    const cli = { identityId: null, clientId: 'npm-run-pat' };
+    const fields = {
+      ownerId: 'ops',
+      name: 'bootstrap',
+      scope: ['idn:password-sync-group:read'],
+      expirationDate: null,
+      userAwareTokenNeverExpires: true,
+    };
+    const event = { tenant: 'acme', occurredAt: expect.any(String), actor: cli, resourceType: 'personal-access-token' };
+    expect(await selectAuditEvents(t.dataSource, { tenant: 'acme', limit: 100 })).toEqual([
+      { ...event, action: 'create', resourceId: id, changes: auditedAs('to', fields), trackingId: null },
+      { ...event, action: 'delete', resourceId: id, changes: auditedAs('from', fields), trackingId: null },
+    ]);
+    expect(JSON.stringify(await t.dataSource.query('SELECT * FROM audit_event'))).not.toContain(secret);
     const usage = await pat('create', '--tenant', 'acme');
     expect([usage.code, usage.stderr.split('\n')[0]]).toEqual([2, '--owner-id is required']);
   }, 240_000);

@@ -1,5 +1,6 @@
+import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode, verify } from 'jsonwebtoken';
@@ -73,7 +74,7 @@ describe('startup banner', () => {
     expect(listed.body).toEqual([created.body]);
   });
 
-  it('in development creates one PAT (secret in DATA_DIR/dev-pat, 0600) and prints the SAIL_* lines; a restart reuses it', async () => {
+  it('in development creates one PAT (secret in DATA_DIR/dev-pat, 0600) and prints the SAIL_* lines; a restart reuses it, a stale one is replaced, both audited', async () => {
     main = await startMain(env({ NODE_ENV: 'development' }));
     const exports = () =>
       Object.fromEntries([...main!.stdout.matchAll(/^ {9}export (SAIL_\w+)=(\S+)$/gm)].map((m) => [m[1], m[2]]));
@@ -106,6 +107,43 @@ describe('startup banner', () => {
       .set('Authorization', `Bearer ${minted.body.access_token}`);
     expect(pats.status).toBe(200);
     expect(pats.body.map((p: { id: string }) => p.id)).toEqual([first.SAIL_CLIENT_ID]);
+
+    // A kept secret that no longer matches: the old PAT is deleted and a new one made, all in
+    // the audit trail as the startup's doing (no identity, no tracking id).
+    await main.stop();
+    const file = join(dataDir, 'dev-pat');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(first.SAIL_CLIENT_SECRET, '0'.repeat(64)));
+    main = await startMain(env({ NODE_ENV: 'development' }));
+    const third = exports();
+    expect(third.SAIL_CLIENT_ID).not.toBe(first.SAIL_CLIENT_ID);
+    const db = new Database(join(dataDir, 'password-sync-groups.sqlite'), { readonly: true });
+    const events = db
+      .prepare(
+        'SELECT tenant_id, identity_id, client_id, action, resource_type, resource_id, changes, tracking_id FROM audit_event ORDER BY id',
+      )
+      .all() as Array<Record<string, string | null>>;
+    db.close();
+    const devPat = (action: string, id: string, key: 'from' | 'to') => ({
+      tenant_id: 'dev',
+      identity_id: null,
+      client_id: 'npm-start',
+      action,
+      resource_type: 'personal-access-token',
+      resource_id: id,
+      changes: {
+        ownerId: { [key]: 'dev-admin' },
+        name: { [key]: expect.stringMatching(/^Development PAT \d{4}-\d\d-\d\dT/) },
+        scope: { [key]: ['sp:scopes:all'] },
+        expirationDate: { [key]: null },
+        userAwareTokenNeverExpires: { [key]: true },
+      },
+      tracking_id: null,
+    });
+    expect(events.map((e) => ({ ...e, changes: JSON.parse(e.changes!) as unknown }))).toEqual([
+      devPat('create', first.SAIL_CLIENT_ID, 'to'),
+      devPat('delete', first.SAIL_CLIENT_ID, 'from'),
+      devPat('create', third.SAIL_CLIENT_ID, 'to'),
+    ]);
   });
 
   it('in development with JWT_SECRET, the token is signed with that secret', async () => {

@@ -2,13 +2,16 @@ import type { INestApplication } from '@nestjs/common';
 import { readFileSync, writeFileSync, chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEV_TOKEN_DEFAULTS } from '../common/auth/dev-token';
+import { systemActor } from '../common/auth/principal.decorator';
 import type { AppConfig } from '../config/app-config';
-import { DEFAULT_VALIDITY_SECONDS } from './dto/personal-access-token.dto';
-import { PAT_ID, PatSecretHasher, newPatId, newPatSecret } from './pat-secrets';
+import { PAT_ID, PatSecretHasher } from './pat-secrets';
 import { PersonalAccessTokensRepository } from './personal-access-tokens.repository';
+import { PersonalAccessTokensService } from './personal-access-tokens.service';
 
 export const DEV_PAT_FILE = 'dev-pat';
 export const DEV_PAT_NAME = 'Development PAT';
+/** The audit trail's `clientId` for what `ensureDevPat` creates and deletes (see `systemActor`). */
+export const DEV_PAT_ACTOR = 'npm-start';
 
 export interface ClientCredentials {
   clientId: string;
@@ -23,39 +26,36 @@ export interface ClientCredentials {
  * kept in DATA_DIR/dev-pat with mode 0600 like the development JWT secret. Later starts reuse
  * it while it still exists and the secret still matches (it may have been deleted through the
  * API, or JWT_SECRET changed); otherwise a new one replaces it. Undefined where the service
- * cannot sign tokens.
+ * cannot sign tokens. Both go through PersonalAccessTokensService, so the audit trail has them
+ * (actor: `systemActor(tenant, DEV_PAT_ACTOR)`).
  */
 export async function ensureDevPat(app: INestApplication, config: AppConfig): Promise<ClientCredentials | undefined> {
   const hasher = PatSecretHasher.of(config);
   if (!hasher) return undefined;
-  const repository = app.get(PersonalAccessTokensRepository);
+  const tokens = app.get(PersonalAccessTokensService);
   const file = join(config.dataDir, DEV_PAT_FILE);
   const kept = readKept(file);
   if (kept) {
-    const found = await repository.findCredentials({ id: kept.clientId });
+    const found = await app.get(PersonalAccessTokensRepository).findCredentials({ id: kept.clientId });
     if (found && hasher.matches(kept.clientSecret, found.secretHash)) return kept;
     // Gone or stale: its name is free again for the new one.
-    if (found) await repository.delete({ tenantId: found.record.tenantId, id: found.record.id });
+    if (found) await tokens.removeAsOperator(systemActor(found.record.tenantId, DEV_PAT_ACTOR), found.record.id);
   }
   const d = DEV_TOKEN_DEFAULTS;
-  const credentials = { clientId: newPatId(), clientSecret: newPatSecret() };
-  await repository.insert({
-    record: {
-      id: credentials.clientId,
-      tenantId: d.tenant,
-      ownerId: d.identityId!,
-      ownerName: d.userName!,
-      name: `${DEV_PAT_NAME} ${new Date().toISOString()}`,
-      scopes: d.scopes,
-      authorities: d.authorities,
-      accessTokenValiditySeconds: DEFAULT_VALIDITY_SECONDS,
-      expirationDate: null,
-      userAwareTokenNeverExpires: true,
-      created: new Date().toISOString(),
-      lastUsed: null,
-    },
-    secretHash: hasher.hash(credentials.clientSecret),
+  const developer = {
+    tenantId: d.tenant,
+    clientId: d.clientId,
+    identityId: d.identityId,
+    userName: d.userName,
+    authorities: new Set(d.authorities),
+    scopes: new Set(d.scopes),
+  };
+  const created = await tokens.create(developer, systemActor(d.tenant, DEV_PAT_ACTOR), {
+    name: `${DEV_PAT_NAME} ${new Date().toISOString()}`,
+    scope: d.scopes,
+    userAwareTokenNeverExpires: true,
   });
+  const credentials = { clientId: created.id, clientSecret: created.secret };
   mkdirSync(config.dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify(credentials) + '\n', { mode: 0o600 });
   chmodSync(file, 0o600);

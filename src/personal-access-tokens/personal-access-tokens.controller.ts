@@ -28,7 +28,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireAccess } from '../common/auth/access.decorator';
-import { CurrentPrincipal } from '../common/auth/principal.decorator';
+import { CurrentActor, CurrentPrincipal, type Actor } from '../common/auth/principal.decorator';
 import type { Principal } from '../common/auth/principal';
 import { BadRequestError } from '../common/errors/domain-error';
 import { PagingQuery, TOTAL_COUNT_HEADER, sendPage } from '../common/pagination/paging-query';
@@ -176,9 +176,10 @@ export class PersonalAccessTokensController {
   })
   createPersonalAccessToken(
     @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
     @Body() body: CreatePersonalAccessTokenDto,
   ): Promise<CreatedPatView> {
-    return this.tokens.create(principal, body);
+    return this.tokens.create(principal, actor, body);
   }
 
   @Patch(':id')
@@ -214,10 +215,11 @@ export class PersonalAccessTokensController {
   })
   patchPersonalAccessToken(
     @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
     @Param('id', PatIdPipe) id: string,
     @JsonPatchBody() body: unknown,
   ): Promise<PatView> {
-    return this.tokens.patch(principal, id, body);
+    return this.tokens.patch(principal, actor, id, body);
   }
 
   @Delete(':id')
@@ -239,8 +241,9 @@ export class PersonalAccessTokensController {
   })
   async deletePersonalAccessToken(
     @CurrentPrincipal() principal: Principal,
+    @CurrentActor() actor: Actor,
     @Param('id', PatIdPipe) id: string,
   ): Promise<void> {
-    await this.tokens.remove(principal, id);
+    await this.tokens.remove(principal, actor, id);
   }
 }

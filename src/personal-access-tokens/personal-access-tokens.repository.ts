@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { QueryFailedError, type EntityManager } from 'typeorm';
-import { placeholdersFor, UnitOfWork } from '../common/database/unit-of-work';
+import { QueryFailedError } from 'typeorm';
+import { placeholdersFor, UnitOfWork, type Transaction } from '../common/database/unit-of-work';
 import type { Page } from '../common/pagination/paging-query';
 import type { PatRecord } from './dto/personal-access-token.dto';
 import { PatNameTakenError } from './personal-access-tokens.errors';
@@ -46,6 +46,26 @@ function recordOf(row: PatRow): PatRecord {
 /** What a PATCH may change. */
 export type PatChanges = Pick<PatRecord, 'name' | 'scopes' | 'expirationDate' | 'userAwareTokenNeverExpires'>;
 
+/** One PAT of one tenant. */
+export interface PatKey {
+  tenantId: string;
+  id: string;
+}
+
+/**
+ * The statements of one write transaction (see `PersonalAccessTokensRepository.write`). A name
+ * its owner already uses is a `PatNameTakenError`, thrown inside the transaction.
+ */
+export interface PatWrites {
+  insert(args: { record: PatRecord; secretHash: string }): Promise<void>;
+  /** The stored PAT as this transaction sees it (locked until commit on PostgreSQL); undefined when there is none. */
+  current(key: PatKey): Promise<PatRecord | undefined>;
+  /** Stores what a PATCH changed, on a PAT `current` returned in this transaction. */
+  update(args: PatKey & { changes: PatChanges }): Promise<void>;
+  /** Deletes a PAT `current` returned in this transaction (so it exists, and stays until commit). */
+  delete(key: PatKey): Promise<void>;
+}
+
 /** What `/oauth/token` needs to check a client secret and mint a token. */
 export interface PatCredentials {
   record: PatRecord;
@@ -55,7 +75,9 @@ export interface PatCredentials {
 /**
  * The only place that knows how PATs are stored: SQL per dialect, row ↔ record mapping, and
  * driver errors turned into the feature's errors. Every method but the two the token
- * endpoint uses is scoped by tenant, so another tenant's PAT is a missing one.
+ * endpoint uses is scoped by tenant, so another tenant's PAT is a missing one. Creates, patches
+ * and deletes run in `write`'s transaction (with their audit event); `touchLastUsed` is not a
+ * change anyone made and runs on its own.
  */
 @Injectable()
 export class PersonalAccessTokensRepository {
@@ -117,14 +139,6 @@ export class PersonalAccessTokensRepository {
     return { items: rows.map(recordOf), total };
   }
 
-  async find(args: { tenantId: string; id: string }): Promise<PatRecord | undefined> {
-    const [row] = await this.uow.query<PatRow>(
-      this.sql(`SELECT ${COLUMNS} FROM personal_access_token WHERE tenant_id = ? AND id = ?`),
-      [args.tenantId, args.id],
-    );
-    return row && recordOf(row);
-  }
-
   /** By client id alone, for `/oauth/token` (the id is unique across tenants). */
   async findCredentials(args: { id: string }): Promise<PatCredentials | undefined> {
     const [row] = await this.uow.query<PatRow & { secret_hash: string }>(
@@ -143,84 +157,64 @@ export class PersonalAccessTokensRepository {
     return row && { expirationDate: row.expiration_date };
   }
 
-  async insert(args: { record: PatRecord; secretHash: string }): Promise<void> {
-    const r = args.record;
-    await this.uniqueName(
-      () => r.name,
-      () =>
-        this.uow.query(
-          this.sql(
-            `INSERT INTO personal_access_token (${COLUMNS}, secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-          ),
-          [
-            r.id,
-            r.tenantId,
-            r.ownerId,
-            r.ownerName,
-            r.name,
-            JSON.stringify(r.scopes),
-            JSON.stringify(r.authorities),
-            r.accessTokenValiditySeconds,
-            r.expirationDate,
-            this.bool(r.userAwareTokenNeverExpires),
-            r.created,
-            r.lastUsed,
-            args.secretHash,
-          ],
-        ),
-    );
+  /**
+   * Runs `work` in one write transaction (UnitOfWork.write), with this feature's statements and
+   * the transaction itself (for the audit trail): all of it commits, or none of it.
+   */
+  write<T>(work: (writes: PatWrites, tx: Transaction) => Promise<T>): Promise<T> {
+    return this.uow.write((tx) => work(this.writesOn(tx), tx));
   }
 
-  /**
-   * Read, decide, write as one transaction: `change` gets the current record (locked on
-   * PostgreSQL) and returns the fields to store, or throws. Undefined when there is no such PAT.
-   */
-  async update(args: {
-    tenantId: string;
-    id: string;
-    change: (current: PatRecord) => PatChanges;
-  }): Promise<PatRecord | undefined> {
-    let name = '';
-    return this.uniqueName(
-      () => name,
-      () =>
-        this.uow.write(async (m: EntityManager) => {
-          const [row] = await m.query<PatRow[]>(
+  private writesOn(m: Transaction): PatWrites {
+    return {
+      insert: async ({ record: r, secretHash }) => {
+        await this.uniqueName(r.name, () =>
+          m.query(
             this.sql(
-              `SELECT ${COLUMNS} FROM personal_access_token WHERE tenant_id = ? AND id = ?${this.pg ? ' FOR UPDATE' : ''}`,
+              `INSERT INTO personal_access_token (${COLUMNS}, secret_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             ),
-            [args.tenantId, args.id],
-          );
-          if (!row) return undefined;
-          const current = recordOf(row);
-          const next = args.change(current);
-          name = next.name;
-          await m.query(
+            [
+              r.id,
+              r.tenantId,
+              r.ownerId,
+              r.ownerName,
+              r.name,
+              JSON.stringify(r.scopes),
+              JSON.stringify(r.authorities),
+              r.accessTokenValiditySeconds,
+              r.expirationDate,
+              this.bool(r.userAwareTokenNeverExpires),
+              r.created,
+              r.lastUsed,
+              secretHash,
+            ],
+          ),
+        );
+      },
+      current: async ({ tenantId, id }) => {
+        const [row] = await m.query<PatRow[]>(
+          this.sql(
+            `SELECT ${COLUMNS} FROM personal_access_token WHERE tenant_id = ? AND id = ?${this.pg ? ' FOR UPDATE' : ''}`,
+          ),
+          [tenantId, id],
+        );
+        return row && recordOf(row);
+      },
+      update: async ({ tenantId, id, changes: c }) => {
+        await this.uniqueName(c.name, () =>
+          m.query(
             this.sql(
               'UPDATE personal_access_token SET name = ?, scopes = ?, expiration_date = ?, user_aware_token_never_expires = ? ' +
                 'WHERE tenant_id = ? AND id = ?',
             ),
-            [
-              next.name,
-              JSON.stringify(next.scopes),
-              next.expirationDate,
-              this.bool(next.userAwareTokenNeverExpires),
-              args.tenantId,
-              args.id,
-            ],
-          );
-          return { ...current, ...next };
-        }),
-    );
-  }
-
-  /** True when a PAT was deleted. */
-  async delete(args: { tenantId: string; id: string }): Promise<boolean> {
-    const rows = await this.uow.query<{ id: string }>(
-      this.sql('DELETE FROM personal_access_token WHERE tenant_id = ? AND id = ? RETURNING id'),
-      [args.tenantId, args.id],
-    );
-    return rows.length > 0;
+            [c.name, JSON.stringify(c.scopes), c.expirationDate, this.bool(c.userAwareTokenNeverExpires), tenantId, id],
+          ),
+        );
+      },
+      delete: async ({ tenantId, id }) => {
+        await m.query(this.sql('DELETE FROM personal_access_token WHERE tenant_id = ? AND id = ?'), [tenantId, id]);
+      },
+    };
   }
 
   /** `lastUsed`, written at most once a day per PAT (SailPoint's granularity), so minting stays one read. */
@@ -233,12 +227,15 @@ export class PersonalAccessTokensRepository {
     );
   }
 
-  /** A name taken by the same owner, found by the unique index (also under a concurrent race). */
-  private async uniqueName<T>(name: () => string, work: () => Promise<T>): Promise<T> {
+  /**
+   * A name taken by the same owner, found by the unique index (also under a concurrent race).
+   * Thrown inside the transaction, so it rolls back with everything else it wrote.
+   */
+  private async uniqueName<T>(name: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
-      if (isUniqueViolation(err)) throw new PatNameTakenError(name());
+      if (isUniqueViolation(err)) throw new PatNameTakenError(name);
       throw err;
     }
   }

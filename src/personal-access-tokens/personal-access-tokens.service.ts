@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditTrail, changesOf, type AuditAction } from '../audit/audit-trail';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Principal } from '../common/auth/principal';
+import type { Actor } from '../common/auth/principal.decorator';
+import type { Transaction } from '../common/database/unit-of-work';
 import { USER_TOKEN_REQUIRED } from '../common/auth/access-problems';
 import { BadRequestError, ForbiddenError } from '../common/errors/domain-error';
 import type { Page } from '../common/pagination/paging-query';
@@ -46,7 +49,11 @@ export const patchClearsExpiryWithoutAck =
   'expirationDate is set to null (never expires): the same patch must set userAwareTokenNeverExpires to true.';
 export const pastExpiry = (value: string) => `expirationDate must be in the future (got "${value}").`;
 
-/** Who may see or change whose tokens, and the rules on scopes and expiry (SailPoint's v1 rules). */
+/**
+ * Who may see or change whose tokens, and the rules on scopes and expiry (SailPoint's v1 rules).
+ * Each write is one transaction (PersonalAccessTokensRepository.write) that also records its
+ * audit event (the `actor` every write takes), so a refused write leaves neither.
+ */
 @Injectable()
 export class PersonalAccessTokensService {
   private readonly hasher?: PatSecretHasher;
@@ -55,6 +62,7 @@ export class PersonalAccessTokensService {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly repository: PersonalAccessTokensRepository,
     private readonly liveness: PatLiveness,
+    private readonly audit: AuditTrail,
   ) {
     this.hasher = PatSecretHasher.of(config);
   }
@@ -94,7 +102,8 @@ export class PersonalAccessTokensService {
       .then((page) => ({ items: page.items.map(patView), total: page.total }));
   }
 
-  async create(principal: Principal, input: CreatePersonalAccessTokenDto): Promise<CreatedPatView> {
+  /** A PAT owned by `principal` (a user); `actor`: who made it, for the audit trail (the same user, or a program). */
+  async create(principal: Principal, actor: Actor, input: CreatePersonalAccessTokenDto): Promise<CreatedPatView> {
     if (!this.hasher) throw new NoSigningKeyError();
     const scopes = input.scope ?? defaultScopes(principal);
     assertWithin(principal, scopes);
@@ -114,36 +123,77 @@ export class PersonalAccessTokensService {
       created: new Date().toISOString(),
       lastUsed: null,
     };
-    await this.repository.insert({ record, secretHash: this.hasher.hash(secret) });
+    const secretHash = this.hasher.hash(secret);
+    await this.repository.write(async (writes, tx) => {
+      await writes.insert({ record, secretHash });
+      await this.audited(tx, actor, 'create', record.id, undefined, record);
+    });
     return createdView(record, secret);
   }
 
   /** Only the owner patches (SailPoint: `sp:my-personal-access-tokens:manage`). */
-  async patch(principal: Principal, id: string, body: unknown): Promise<PatView> {
+  async patch(principal: Principal, actor: Actor, id: string, body: unknown): Promise<PatView> {
     const ops = parsePatch(body);
-    const updated = await this.repository.update({
-      tenantId: principal.tenantId,
-      id,
-      change: (current) => {
-        if (current.ownerId !== principal.identityId) {
-          throw new ForbiddenError(['Only the owner of a personal access token may patch it.']);
-        }
-        return applyPatch(principal, current, ops, (date, ack) => this.expiry(date, ack));
-      },
+    const { tenantId } = principal;
+    // Read, decide, write in one transaction: the row is locked (PostgreSQL) or the database ours (SQLite).
+    const updated = await this.repository.write(async (writes, tx) => {
+      const current = await writes.current({ tenantId, id });
+      if (!current) throw new PatNotFoundError(id);
+      if (current.ownerId !== principal.identityId) {
+        throw new ForbiddenError(['Only the owner of a personal access token may patch it.']);
+      }
+      const changes = applyPatch(principal, current, ops, (date, ack) => this.expiry(date, ack));
+      await writes.update({ tenantId, id, changes });
+      const next = { ...current, ...changes };
+      await this.audited(tx, actor, 'update', id, current, next);
+      return next;
     });
-    if (!updated) throw new PatNotFoundError(id);
-    this.liveness.forget(principal.tenantId, id);
+    this.liveness.forget(tenantId, id);
     return patView(updated);
   }
 
   /** The owner, or ORG_ADMIN with `sp:all-personal-access-tokens:manage`, deletes. */
-  async remove(principal: Principal, id: string): Promise<void> {
-    const current = await this.repository.find({ tenantId: principal.tenantId, id });
-    if (!current) throw new PatNotFoundError(id);
-    if (current.ownerId !== principal.identityId) this.assertAdmin(principal, 'manage');
-    const deleted = await this.repository.delete({ tenantId: principal.tenantId, id });
-    this.liveness.forget(principal.tenantId, id);
-    if (!deleted) throw new PatNotFoundError(id);
+  remove(principal: Principal, actor: Actor, id: string): Promise<void> {
+    return this.deleteAudited(actor, id, (current) => {
+      if (current.ownerId !== principal.identityId) this.assertAdmin(principal, 'manage');
+    });
+  }
+
+  /**
+   * Deletes any PAT of the actor's tenant, with no access rule: for the service's own programs
+   * outside the API (`npm run pat -- delete`, the development PAT), whose `actor` is a `systemActor`.
+   */
+  removeAsOperator(actor: Actor, id: string): Promise<void> {
+    return this.deleteAudited(actor, id, () => undefined);
+  }
+
+  /** `allowed` throws when the caller may not delete the PAT it is given (as stored). */
+  private async deleteAudited(actor: Actor, id: string, allowed: (current: PatRecord) => void): Promise<void> {
+    const { tenantId } = actor;
+    await this.repository.write(async (writes, tx) => {
+      const current = await writes.current({ tenantId, id });
+      if (!current) throw new PatNotFoundError(id);
+      allowed(current);
+      await writes.delete({ tenantId, id });
+      await this.audited(tx, actor, 'delete', id, current, undefined);
+    });
+    this.liveness.forget(tenantId, id);
+  }
+
+  /**
+   * One audit event, in the write's own transaction (docs/operations.md, "Audit trail"): the
+   * fields of `auditedFieldsOf` only, never the secret or its hash.
+   */
+  private audited(
+    tx: Transaction,
+    actor: Actor,
+    action: AuditAction,
+    id: string,
+    before: PatRecord | undefined,
+    after: PatRecord | undefined,
+  ): Promise<void> {
+    const changes = changesOf(before && auditedFieldsOf(before), after && auditedFieldsOf(after));
+    return this.audit.record(tx, { actor, action, resourceType: 'personal-access-token', resourceId: id, changes });
   }
 
   private assertAdmin(principal: Principal, action: 'read' | 'manage'): void {
@@ -200,6 +250,15 @@ function assertWithin(principal: Principal, scopes: readonly string[]): void {
 }
 
 const unique = (values: readonly string[]) => [...new Set(values)];
+
+/** What an audit event shows of a PAT: its owner and what a client sets, by their API names (no secret). */
+const auditedFieldsOf = (r: PatRecord) => ({
+  ownerId: r.ownerId,
+  name: r.name,
+  scope: r.scopes,
+  expirationDate: r.expirationDate,
+  userAwareTokenNeverExpires: r.userAwareTokenNeverExpires,
+});
 
 /**
  * Reads an RFC 6902 document limited to what a PAT allows: `replace`/`add` of `/name`,

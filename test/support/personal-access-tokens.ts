@@ -33,3 +33,7 @@ export async function clearPats(dataSource: DataSource): Promise<void> {
 
 /** A date-time this many days from now, as the API stores it. */
 export const daysFromNow = (days: number) => new Date(Date.now() + days * 86400_000).toISOString();
+
+/** A PAT's audited fields as an audit event's `changes` of a create (`to`) or a delete (`from`). */
+export const auditedAs = (key: 'from' | 'to', fields: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(fields).map(([field, value]) => [field, { [key]: value }]));

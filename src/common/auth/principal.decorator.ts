@@ -29,9 +29,21 @@ export interface Actor {
   /** The user, for user tokens; null for application (client-credentials) tokens. */
   identityId: string | null;
   clientId: string;
-  /** The request's X-Tracking-Id. */
-  trackingId: string;
+  /** The request's X-Tracking-Id; null for a write no request made (`systemActor`). */
+  trackingId: string | null;
 }
+
+/**
+ * The actor of a write made outside any request, by a program of this service (an operator's
+ * CLI, the service's own startup): no identity, no tracking id; `clientId` names the program
+ * (e.g. `npm-run-pat`), so an audit trail tells it from every token's client.
+ */
+export const systemActor = (tenantId: string, clientId: string): Actor => ({
+  tenantId,
+  identityId: null,
+  clientId,
+  trackingId: null,
+});
 
 /** The caller of a write route, with the request's tracking id (see `Actor`). */
 export const CurrentActor = createParamDecorator((_data: unknown, context: ExecutionContext): Actor => {
