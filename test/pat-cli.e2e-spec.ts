@@ -116,6 +116,7 @@ describe.each(DATABASES)('npm run pat (%s)', (kind) => {
       ownerId: 'ops',
       name: 'bootstrap',
       scope: ['idn:password-sync-group:read'],
+      authorities: ['ORG_ADMIN'],
       expirationDate: null,
       userAwareTokenNeverExpires: true,
     };

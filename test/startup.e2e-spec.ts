@@ -134,6 +134,7 @@ describe('startup banner', () => {
         ownerId: { [key]: 'dev-admin' },
         name: { [key]: expect.stringMatching(/^Development PAT \d{4}-\d\d-\d\dT/) },
         scope: { [key]: ['sp:scopes:all'] },
+        authorities: { [key]: ['ORG_ADMIN'] },
         expirationDate: { [key]: null },
         userAwareTokenNeverExpires: { [key]: true },
       },

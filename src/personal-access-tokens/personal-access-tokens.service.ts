@@ -251,11 +251,13 @@ function assertWithin(principal: Principal, scopes: readonly string[]): void {
 
 const unique = (values: readonly string[]) => [...new Set(values)];
 
-/** What an audit event shows of a PAT: its owner and what a client sets, by their API names (no secret). */
+/** What an audit event shows of a PAT: its owner, its grants and what a client sets, by their API names (no secret). */
 const auditedFieldsOf = (r: PatRecord) => ({
   ownerId: r.ownerId,
   name: r.name,
   scope: r.scopes,
+  // What the PAT may do beyond its scopes: its creator's user level, frozen when it was made.
+  authorities: r.authorities,
   expirationDate: r.expirationDate,
   userAwareTokenNeverExpires: r.userAwareTokenNeverExpires,
 });

@@ -278,6 +278,7 @@ describe.each(DATABASES)('audit trail (%s)', (kind) => {
       ownerId: 'carol-id',
       name: 'Audited PAT',
       scope: ['idn:password-sync-group:read', 'idn:password-sync-group:manage'],
+      authorities: ['ORG_ADMIN'],
       expirationDate: expires,
       userAwareTokenNeverExpires: false,
     };
@@ -285,6 +286,7 @@ describe.each(DATABASES)('audit trail (%s)', (kind) => {
       ownerId: 'carol-id',
       name: 'Audited PAT renamed',
       scope: ['idn:password-sync-group:read'],
+      authorities: ['ORG_ADMIN'],
       expirationDate: null,
       userAwareTokenNeverExpires: true,
     };
@@ -292,6 +294,7 @@ describe.each(DATABASES)('audit trail (%s)', (kind) => {
       ownerId: 'carol-id',
       name: 'Second PAT',
       scope: ['sp:scopes:all'],
+      authorities: ['ORG_ADMIN'],
       expirationDate: null,
       userAwareTokenNeverExpires: true,
     };
