@@ -1,9 +1,10 @@
 import type { FastifyReply } from 'fastify';
 import type { Pool } from 'pg';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { USER_TOKEN_REQUIRED } from '../common/auth/access-problems';
 import type { AuthenticatedRequest } from '../common/auth/request-context';
 import type { RedisRateLimitStore } from '../common/throttling/redis-rate-limit-store';
+import { HotHistogram, type Series } from './hot-histogram';
 import { routeLabel } from './route-label';
 import { operationOf } from './statement-instrumentation';
 
@@ -28,6 +29,9 @@ const UNAUTHORIZED_REASONS: Readonly<Record<string, string>> = {
   'Authorization header must be sent once': 'repeated_header',
 };
 
+/** Distinct SQL texts remembered (the service's own statements are a few dozen). */
+const MAX_CACHED_SQL = 1000;
+
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
@@ -38,19 +42,14 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 export class Metrics {
   readonly registry = new Registry();
 
-  private readonly requests = new Counter({
-    name: 'psg_http_requests_total',
-    help: 'HTTP requests answered, by route template, method and status',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly latency = new Histogram({
-    name: 'psg_http_request_duration_seconds',
-    help: 'Time from request received to response sent, by route template, method and status',
-    labelNames: ['route', 'method', 'status'] as const,
-    buckets: HTTP_BUCKETS,
-    registers: [this.registry],
-  });
+  // The three observed on every request or statement are HotHistograms (see there: prom-client's
+  // Histogram cost 3 µs an observation here); the rest, rare or read at scrape, are prom-client's.
+  private readonly latency = new HotHistogram(
+    this.registry,
+    'psg_http_request_duration_seconds',
+    'Time from request received to response sent, by route template, method and status',
+    HTTP_BUCKETS,
+  );
   private readonly rateLimited = new Counter({
     name: 'psg_http_rate_limited_total',
     help: '429 responses, by which limit was exceeded',
@@ -63,36 +62,39 @@ export class Metrics {
     labelNames: ['status', 'reason'] as const,
     registers: [this.registry],
   });
-  private readonly statements = new Histogram({
-    name: 'psg_db_statement_duration_seconds',
-    help: 'Time the database took per SQL statement, by statement kind',
-    labelNames: ['operation', 'outcome'] as const,
-    buckets: DB_BUCKETS,
-    registers: [this.registry],
-  });
-  readonly sqliteQueueWait = new Histogram({
-    name: 'psg_db_sqlite_lock_wait_seconds',
-    help: 'SQLite: time a unit of database work waited for the one connection (the UnitOfWork queue)',
-    buckets: DB_BUCKETS,
-    registers: [this.registry],
-  });
+  private readonly statements = new HotHistogram(
+    this.registry,
+    'psg_db_statement_duration_seconds',
+    'Time the database took per SQL statement, by statement kind',
+    DB_BUCKETS,
+  );
+  private readonly sqliteQueueWait = new HotHistogram(
+    this.registry,
+    'psg_db_sqlite_lock_wait_seconds',
+    'SQLite: time a unit of database work waited for the one connection (the UnitOfWork queue)',
+    DB_BUCKETS,
+  );
+  private readonly queueWaits = this.sqliteQueueWait.seriesFor('', () => ({}));
 
   constructor() {
+    // The request count is the latency histogram's count per series, under its own name.
+    this.latency.countAs(
+      this.registry,
+      'psg_http_requests_total',
+      'HTTP requests answered, by route template, method and status',
+    );
     collectDefaultMetrics({ register: this.registry });
   }
 
   /** One answered request. */
   observeRequest(request: AuthenticatedRequest, reply: FastifyReply): void {
     const status = reply.statusCode;
-    const labels = {
-      route: routeLabel(request),
-      method: METHODS.has(request.method) ? request.method : 'OTHER',
-      status,
-    };
-    this.requests.inc(labels);
-    this.latency.observe(labels, reply.elapsedTime / 1000);
+    const route = routeLabel(request);
+    const method = METHODS.has(request.method) ? request.method : 'OTHER';
+    const series = this.latency.seriesFor(`${route} ${method} ${status}`, () => ({ route, method, status }));
+    this.latency.observe(series, reply.elapsedTime / 1000);
     if (status === 429) {
-      this.rateLimited.inc({ reason: labels.route.endsWith('/oauth/token') ? 'token_endpoint' : 'api_budget' });
+      this.rateLimited.inc({ reason: route.endsWith('/oauth/token') ? 'token_endpoint' : 'api_budget' });
     } else if (status === 401) {
       const reason = UNAUTHORIZED_REASONS[request.authFailure ?? 'JWT is missing'] ?? 'other';
       this.authFailures.inc({ status: 401, reason });
@@ -102,11 +104,33 @@ export class Metrics {
     }
   }
 
+  /**
+   * Each statement's two series (ok, error), by its SQL text: prepared statements hand the same
+   * string every time, so this is one lookup instead of parsing the SQL per statement. Bounded,
+   * in case some caller builds SQL text without end; past it, the SQL is parsed each time.
+   */
+  private readonly seriesBySql = new Map<string, readonly [ok: Series, error: Series]>();
+
   /** A statement listener (see instrumentStatements) timing every SQL statement. */
   readonly statementListener = (sql: string) => {
-    const end = this.statements.startTimer({ operation: operationOf(sql) });
-    return (error?: unknown) => void end({ outcome: error === undefined ? 'ok' : 'error' });
+    const started = performance.now();
+    return (error?: unknown) => {
+      const [ok, failed] = this.seriesBySql.get(sql) ?? this.statementSeries(sql);
+      this.statements.observe(error === undefined ? ok : failed, (performance.now() - started) / 1000);
+    };
   };
+
+  private statementSeries(sql: string): readonly [ok: Series, error: Series] {
+    const operation = operationOf(sql);
+    const series = (['ok', 'error'] as const).map((outcome) =>
+      this.statements.seriesFor(`${operation} ${outcome}`, () => ({ operation, outcome })),
+    ) as [Series, Series];
+    if (this.seriesBySql.size < MAX_CACHED_SQL) this.seriesBySql.set(sql, series);
+    return series;
+  }
+
+  /** SQLite: how long a unit of work waited for the connection (UnitOfWork.onQueueWait). */
+  readonly queueWaited = (seconds: number) => this.sqliteQueueWait.observe(this.queueWaits, seconds);
 
   /** PostgreSQL: the pool's connections, read at each scrape. */
   watchPool(pool: Pool): void {

@@ -55,7 +55,7 @@ export class ObservabilityLifecycle implements OnModuleInit, OnApplicationBootst
     const metrics = this.metrics;
     if (!metrics) return;
     instrumentStatements(this.dataSource, metrics.statementListener);
-    if (this.uow.dialect === 'sqlite') this.uow.onQueueWait = (seconds) => metrics.sqliteQueueWait.observe(seconds);
+    if (this.uow.dialect === 'sqlite') this.uow.onQueueWait = metrics.queueWaited;
     else metrics.watchPool((this.dataSource.driver as PostgresDriver).master as Pool);
     metrics.watchRateLimitStore(this.rateLimitStore);
   }
