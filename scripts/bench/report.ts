@@ -61,8 +61,12 @@ export interface ObservabilityResult {
   label: string;
   /** The service with the setting on. */
   service: TargetStats;
+  /** Fresh processes per setting; `service` and `off` are each setting's median process. */
+  processes: number;
   /** The service with metrics and tracing off, in the same run. */
   off: TargetStats;
+  /** (slowest − fastest) ÷ median CPU per request of the `off` processes: the noise floor. */
+  offSpread: number;
   /** service req/s ÷ off req/s. */
   ratio: number;
   /** service CPU per request ÷ off CPU per request − 1: what the setting adds to each request. */
@@ -215,6 +219,7 @@ export function observabilityTable(results: ObservabilityResult[]): string {
     lpad('ratio', 7),
     lpad('CPU cost', 9),
     lpad('err', 5),
+    lpad('off spread', 11),
     '  spans exported (server spans)',
   ].join(' ');
   const lines = [head, '-'.repeat(head.length)];
@@ -232,6 +237,7 @@ export function observabilityTable(results: ObservabilityResult[]): string {
         lpad(`${(r.ratio * 100).toFixed(0)}%`, 7),
         lpad(`${r.cpuCost >= 0 ? '+' : ''}${(r.cpuCost * 100).toFixed(1)}%`, 9),
         lpad(String(r.service.errors + r.off.errors), 5),
+        lpad(`${(r.offSpread * 100).toFixed(1)}%`, 11),
         r.exported ? `  ${r.exported.spans} (${r.exported.serverSpans})` : '  —',
       ].join(' '),
     );

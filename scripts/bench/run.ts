@@ -19,10 +19,11 @@
  * PAT vs the ordinary signed token, alternately on the service) and `oauth-token` (tokens issued
  * per second) load the service alone: the baseline has no equivalent.
  *
- * Observability: `observability` loads GET by id on fresh service processes, alternately: two
- * as the service runs by default (metrics and tracing off; the second is a control), one with
- * metrics on (METRICS_PORT=0), three tracing to an OTLP sink in this process (sampled at 100%,
- * 10% and 0%): what each setting costs per request, against the first.
+ * Observability: `observability` loads GET by id on fresh service processes, in a random order:
+ * as the service runs by default (metrics and tracing off), with metrics on (METRICS_PORT=0),
+ * and tracing to an OTLP sink in this process (sampled at 100%, 10% and 0%): what each setting
+ * costs per request. --observability-processes (BENCH_OBSERVABILITY_PROCESSES, 3; 1 with --quick)
+ * fresh processes per setting, one batch after another; each setting counts by its median.
  *
  * Diagnostics (environment only): BENCH_SERVICE_NODE_OPTIONS / BENCH_BASELINE_NODE_OPTIONS set
  * NODE_OPTIONS for that server (e.g. `-r ./probe.js` to trace the garbage collector, as in
@@ -50,6 +51,7 @@ import {
   type CaseResult,
   type ObservabilityResult,
   type PatCaseResult,
+  type TargetStats,
   type SoakRun,
   type TargetCheck,
 } from './report';
@@ -94,6 +96,7 @@ const { values: flags } = parseArgs({
     'out-dir': { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    'observability-processes': { type: 'string' },
   },
   strict: true,
 });
@@ -122,6 +125,7 @@ const opts = {
   soak: num(flags.soak, 'BENCH_SOAK_SECONDS', quick ? 10 : 60, 0, 3600),
   throttleLimit: num(flags['throttle-limit'], 'BENCH_THROTTLE_LIMIT', 100_000_000, 1, 2_000_000_000),
   clients: num(flags.clients, 'BENCH_CLIENTS', 1, 1, 1000),
+  observabilityProcesses: num(flags['observability-processes'], 'BENCH_OBSERVABILITY_PROCESSES', quick ? 1 : 3, 1, 20),
   logLevel: flags['log-level'] ?? process.env.BENCH_LOG_LEVEL ?? 'info',
   outDir: resolve(flags['out-dir'] ?? join(ROOT, 'docs', 'bench')),
   profileDir: join(ROOT, 'bench-profiles'),
@@ -427,14 +431,17 @@ async function alternate(
   seconds: number,
   connections: number,
   around: (side: Side, round: number, run: () => Promise<void>) => Promise<void> = (_s, _r, run) => run(),
+  /** `abba`: A, B, B, A…; `shuffled`: a new random order each round (many sides, where neighbours matter). */
+  order: 'abba' | 'shuffled' = 'abba',
 ): Promise<Samples[]> {
   if (opts.warmup > 0) for (const side of sides) await loadSide(side, connections, opts.warmup, new Samples());
   const samples = sides.map(() => new Samples());
   const slice = seconds / opts.rounds;
   for (let r = 0; r < opts.rounds; r++) {
-    const order = sides.map((_, i) => i);
-    if (r % 2 === 1) order.reverse();
-    for (const i of order) await around(sides[i], r, () => loadSide(sides[i], connections, slice, samples[i]));
+    let turns = sides.map((_, i) => i);
+    if (order === 'shuffled') turns = shuffled(turns, Math.floor(Math.random() * 2 ** 31));
+    else if (r % 2 === 1) turns.reverse();
+    for (const i of turns) await around(sides[i], r, () => loadSide(sides[i], connections, slice, samples[i]));
   }
   for (const [i, s] of samples.entries()) {
     if (s.failures.length > 0) log(`    ! ${sides[i].who}: non-2xx responses, e.g. ${s.failures.join(' | ')}`);
@@ -643,12 +650,8 @@ async function observabilityCases(
     };
     return { settings, sink };
   };
-  // Every side is a fresh process that has served only these GETs: the main service has served
-  // every kind of request by now, and measured 5–9% slower per GET than a fresh one. The second
-  // `off` process is the control: what two identical processes differ by, the noise floor.
   const variants: { id: string; label: string; settings: Record<string, string>; sink?: OtlpSink }[] = [
     { id: 'off', label: 'off', settings: {} },
-    { id: 'off-control', label: 'off (control: 2nd process)', settings: {} },
     { id: 'metrics', label: 'metrics on', settings: { METRICS_PORT: '0' } },
     { id: 'tracing-100', label: 'tracing on, 100% sampled', ...(await tracing('1')) },
     // 10%: what production would run. The first sampled request switches on the async context
@@ -656,48 +659,64 @@ async function observabilityCases(
     { id: 'tracing-10', label: 'tracing on, 10% sampled', ...(await tracing('0.1')) },
     { id: 'tracing-0', label: 'tracing on, 0% sampled', ...(await tracing('0')) },
   ];
-  const servers: Server[] = [];
-  try {
-    for (const v of variants) servers.push(await startServer('service', target, secret, dataDir, false, v.settings));
-    const get = mainCases(data).find((c) => c.id === 'get')!;
-    const headers = headersFor(secret, get.tenant);
-    const samples = await alternate(
-      servers.map((server, i) => ({
-        who: variants[i].id,
-        server,
-        headers,
-        spec: get.spec,
-      })),
-      opts.duration,
-      opts.connections,
-    );
-    // Stopping flushes the spans still buffered (the service's shutdown hook) before they are counted.
-    await Promise.all(servers.map((s) => s.stop()));
-    const [offStats, ...onStats] = samples.map((s) => s.stats());
-    const results = variants.slice(1).map((v, i): ObservabilityResult => {
-      const stats = onStats[i];
-      return {
-        db,
-        id: v.id,
-        label: v.label,
-        service: stats,
-        off: offStats,
-        ratio: offStats.rps > 0 ? stats.rps / offStats.rps : 0,
-        cpuCost: stats.cpuUsPerRequest / offStats.cpuUsPerRequest - 1,
-        ...(v.sink ? { exported: v.sink.counts() } : {}),
-      };
-    });
-    for (const r of results) {
-      log(
-        `  GET by id, ${r.label.padEnd(25)} ${r.service.rps.toFixed(0).padStart(6)} req/s p99 ${r.service.p99.toFixed(1)} ms, CPU/request ${r.service.cpuUsPerRequest.toFixed(0)} vs ${r.off.cpuUsPerRequest.toFixed(0)} µs off ` +
-          `(${r.cpuCost >= 0 ? '+' : ''}${(r.cpuCost * 100).toFixed(1)}%)${r.exported ? `, ${r.exported.spans} spans exported` : ''}`,
+  const get = mainCases(data).find((c) => c.id === 'get')!;
+  const headers = headersFor(secret, get.tenant);
+  // Two identical processes differ by up to ±10% per GET on a shared machine, and a side's place
+  // in the order matters too. So each setting runs in several fresh processes (batches of one per
+  // setting, started together, loaded in a new random order each round, stopped together) and
+  // counts by its median process; the spread of the `off` processes is the noise floor.
+  const perProcess: TargetStats[][] = variants.map(() => []);
+  for (let batch = 0; batch < opts.observabilityProcesses; batch++) {
+    const servers: Server[] = [];
+    try {
+      for (const v of variants) servers.push(await startServer('service', target, secret, dataDir, false, v.settings));
+      const samples = await alternate(
+        servers.map((server, i) => ({ who: variants[i].id, server, headers, spec: get.spec })),
+        opts.duration,
+        opts.connections,
+        undefined,
+        'shuffled',
       );
+      samples.forEach((s, i) => perProcess[i].push(s.stats()));
+    } finally {
+      // Stopping flushes the spans still buffered (the service's shutdown hook) before they are counted.
+      await Promise.all(servers.map((s) => s.stop()));
     }
-    return results;
-  } finally {
-    await Promise.all(servers.map((s) => s.stop()));
-    await Promise.all(sinks.map((s) => s.close()));
   }
+  await Promise.all(sinks.map((s) => s.close()));
+  const [off, ...on] = perProcess.map(medianProcess);
+  const offCpu = perProcess[0].map((t) => t.cpuUsPerRequest);
+  const noise = (Math.max(...offCpu) - Math.min(...offCpu)) / off.cpuUsPerRequest;
+  const results = variants.slice(1).map((v, i): ObservabilityResult => {
+    const stats = on[i];
+    return {
+      db,
+      id: v.id,
+      label: v.label,
+      processes: opts.observabilityProcesses,
+      service: stats,
+      off,
+      offSpread: noise,
+      ratio: off.rps > 0 ? stats.rps / off.rps : 0,
+      cpuCost: stats.cpuUsPerRequest / off.cpuUsPerRequest - 1,
+      ...(v.sink ? { exported: v.sink.counts() } : {}),
+    };
+  });
+  for (const r of results) {
+    log(
+      `  GET by id, ${r.label.padEnd(25)} ${r.service.rps.toFixed(0).padStart(6)} req/s p99 ${r.service.p99.toFixed(1)} ms, CPU/request ${r.service.cpuUsPerRequest.toFixed(0)} vs ${r.off.cpuUsPerRequest.toFixed(0)} µs off ` +
+        `(${r.cpuCost >= 0 ? '+' : ''}${(r.cpuCost * 100).toFixed(1)}%; off processes spread ${(noise * 100).toFixed(1)}%)${r.exported ? `, ${r.exported.spans} spans exported` : ''}`,
+    );
+  }
+  return results;
+}
+
+/** Of several processes' figures for one setting, the process with the median CPU per request. */
+function medianProcess(runs: TargetStats[]): TargetStats {
+  const sorted = [...runs].sort((a, b) => a.cpuUsPerRequest - b.cpuUsPerRequest);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  // Errors of every process count: one failed request anywhere invalidates the figures.
+  return { ...mid, errors: runs.reduce((n, r) => n + r.errors, 0) };
 }
 
 // ---------------------------------------------------------------- main
@@ -875,7 +894,7 @@ async function main(): Promise<void> {
   }
   if (report.observability.length) {
     log(
-      '\nObservability (GET by id, each setting in a fresh process; "off" = metrics and tracing off, as the service runs by default):',
+      `\nObservability (GET by id; each setting's median of ${opts.observabilityProcesses} fresh processes; "off" = metrics and tracing off, as the service runs by default):`,
     );
     log(observabilityTable(report.observability));
   }
