@@ -111,13 +111,30 @@ export function apiVersionOf(req: RawRequest): ApiVersion {
   return (req as VersionedMessage)[API_VERSION] ?? 'bare';
 }
 
+const ROUTE_TEMPLATE = Symbol('route template');
+
+/**
+ * The matched route's pattern (undefined when none matched), read once per request: Fastify's
+ * `routeOptions` getter builds a new object on every call, and the log line, metrics and traces
+ * each need the pattern.
+ */
+export function routeTemplateOf(request: { routeOptions: { url?: string } }): string | undefined {
+  const memo = request as { [ROUTE_TEMPLATE]?: string | null };
+  let template = memo[ROUTE_TEMPLATE];
+  if (template === undefined) {
+    template = request.routeOptions.url ?? null;
+    memo[ROUTE_TEMPLATE] = template;
+  }
+  return template ?? undefined;
+}
+
 /** What the request log names as the route: the matched route's pattern, in the URL shape the client used. */
 export function routeAsCalled(request: {
   raw: RawRequest;
   routeOptions: { url?: string };
   originalUrl: string;
 }): string {
-  const pattern = request.routeOptions.url;
+  const pattern = routeTemplateOf(request);
   if (pattern === undefined) {
     // No route matched: the path exactly as sent (the query string can hold anything).
     const query = request.originalUrl.indexOf('?');
