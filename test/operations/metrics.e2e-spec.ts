@@ -153,6 +153,26 @@ describe.each(DATABASES)('Prometheus metrics on their own listener (%s)', (kind)
     expect(samples.get('psg_rate_limit_unthrottled_requests_total')).toBe(0);
     expect(samples.get('process_cpu_seconds_total')).toBeGreaterThan(0);
     expect(samples.has('nodejs_eventloop_lag_seconds')).toBe(true);
+    // prom-client's defaults, one family of each of its modules, but the GC observer (its cost:
+    // docs/performance.md).
+    const families = new Set(text.split('\n').flatMap((l) => /^# TYPE (\S+)/.exec(l)?.[1] ?? []));
+    expect(
+      [
+        'process_cpu_seconds_total',
+        'process_start_time_seconds',
+        'process_resident_memory_bytes',
+        'process_open_fds',
+        'process_max_fds',
+        'nodejs_eventloop_lag_p99_seconds',
+        'nodejs_active_resources_total',
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_heap_size_used_bytes',
+        'nodejs_heap_space_size_used_bytes',
+        'nodejs_version_info',
+      ].filter((name) => !families.has(name)),
+    ).toEqual([]);
+    expect(families.has('nodejs_gc_duration_seconds')).toBe(false);
 
     // No label holds an id, a token, the signing secret or a tenant.
     const secrets = [...ids, missing, ...tokens, (t.config.jwt.key as { secret: string }).secret, 'acme'].filter(
