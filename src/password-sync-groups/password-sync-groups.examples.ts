@@ -3,7 +3,8 @@ import { PAGING_ERROR_EXAMPLES } from '../common/pagination/paging-query';
 import type { ErrorExample } from '../common/swagger/api-error-responses.decorator';
 import { unknownProperty } from '../common/validation/api-validation.pipe';
 import { notAUuid } from '../common/validation/uuid-param.pipe';
-import { nameProblem, passwordPolicyIdProblem, sourceIdsProblem } from './dto/password-sync-group.dto';
+import { nameProblem } from '../common/validation/text-rules';
+import { passwordPolicyIdProblem, sourceIdsProblem } from './dto/password-sync-group.dto';
 import {
   GroupChangedError,
   GroupNotFoundError,

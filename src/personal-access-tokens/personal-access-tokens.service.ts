@@ -7,10 +7,10 @@ import type { Transaction } from '../common/database/unit-of-work';
 import { USER_TOKEN_REQUIRED } from '../common/auth/access-problems';
 import { BadRequestError, ForbiddenError } from '../common/errors/domain-error';
 import type { Page } from '../common/pagination/paging-query';
+import { nameProblem } from '../common/validation/text-rules';
 import {
   DEFAULT_VALIDITY_SECONDS,
   createdView,
-  nameProblem,
   patView,
   scopeProblem,
   expirationDateProblem,

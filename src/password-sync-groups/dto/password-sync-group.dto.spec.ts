@@ -1,11 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { MAX_NAME_LENGTH, nameProblem } from '../../common/validation/text-rules';
 import {
   MAX_ID_LENGTH,
-  MAX_NAME_LENGTH,
   MAX_SOURCES,
   PasswordSyncGroupDto,
-  nameProblem,
   passwordPolicyIdProblem,
   sourceIdsProblem,
 } from './password-sync-group.dto';

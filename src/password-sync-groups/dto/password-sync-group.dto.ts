@@ -2,28 +2,12 @@ import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Allow } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { Check, shown } from '../../common/validation/check.decorator';
+import { MAX_NAME_LENGTH, nameProblem, unstorableTextProblem } from '../../common/validation/text-rules';
 
-export const MAX_NAME_LENGTH = 255;
 export const MAX_ID_LENGTH = 128;
 export const MAX_SOURCES = 250;
 
 const NO_WHITESPACE = /^\S+$/;
-/** PostgreSQL text cannot hold U+0000: without this check such a value would be a 500 there. */
-const NUL_PROBLEM = (field: string) => `${field} must not contain the NUL character (\\u0000).`;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-/** A lone UTF-16 surrogate cannot be stored as UTF-8: the database would return a different value. */
-const UNPAIRED_PROBLEM = (field: string) => `${field} must be valid Unicode text (it contains an unpaired surrogate).`;
-
-export function nameProblem(value: unknown): string | undefined {
-  if (value === undefined || value === null) return 'name is required.';
-  if (typeof value !== 'string') return `name must be a string (got ${shown(value)}).`;
-  if (value.length === 0) return 'name must not be empty or only whitespace.';
-  if (value.length > MAX_NAME_LENGTH)
-    return `name must be at most ${MAX_NAME_LENGTH} characters (got ${value.length}).`;
-  if (value.includes('\u0000')) return NUL_PROBLEM('name');
-  if (LONE_SURROGATE.test(value)) return UNPAIRED_PROBLEM('name');
-  return undefined;
-}
 
 function idProblem(field: string, value: unknown): string | undefined {
   if (typeof value !== 'string') return `${field} must be a string (got ${shown(value)}).`;
@@ -31,9 +15,7 @@ function idProblem(field: string, value: unknown): string | undefined {
   if (value.length > MAX_ID_LENGTH)
     return `${field} must be at most ${MAX_ID_LENGTH} characters (got ${value.length}).`;
   if (!NO_WHITESPACE.test(value)) return `${field} must not contain whitespace (got ${shown(value)}).`;
-  if (value.includes('\u0000')) return NUL_PROBLEM(field);
-  if (LONE_SURROGATE.test(value)) return UNPAIRED_PROBLEM(field);
-  return undefined;
+  return unstorableTextProblem(field, value);
 }
 
 export function passwordPolicyIdProblem(value: unknown): string | undefined {

@@ -1,30 +1,18 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { Check, shown } from '../../common/validation/check.decorator';
+import { MAX_NAME_LENGTH, nameProblem } from '../../common/validation/text-rules';
 
-export const MAX_NAME_LENGTH = 255;
 export const MAX_SCOPES = 50;
 export const MAX_SCOPE_LENGTH = 255;
 export const MIN_VALIDITY_SECONDS = 15;
 export const MAX_VALIDITY_SECONDS = 43200;
 export const DEFAULT_VALIDITY_SECONDS = 43200;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** An OAuth scope token (RFC 6749 §3.3): printable ASCII without space, quote or backslash. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 /** ISO-8601 date-time with a zone: `2026-12-31T23:59:59.999Z`, `…+02:00`. */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
-
-export function nameProblem(value: unknown): string | undefined {
-  if (value === undefined || value === null) return 'name is required.';
-  if (typeof value !== 'string') return `name must be a string (got ${shown(value)}).`;
-  if (value.length === 0) return 'name must not be empty or only whitespace.';
-  if (value.length > MAX_NAME_LENGTH)
-    return `name must be at most ${MAX_NAME_LENGTH} characters (got ${value.length}).`;
-  if (value.includes('\u0000')) return 'name must not contain the NUL character (\\u0000).';
-  if (LONE_SURROGATE.test(value)) return 'name must be valid Unicode text (it contains an unpaired surrogate).';
-  return undefined;
-}
 
 /** `scope`: null (the default) or 1-50 OAuth scope tokens. */
 export function scopeProblem(value: unknown): string | undefined {
